@@ -1,0 +1,76 @@
+"""Environment registry: ``envs.make(env_id, **kwargs)`` returns a PettingZoo ParallelEnv.
+
+Ids are namespaced (``classic/CartPole-v1``, ``racing/single-car``, ``sc2/MoveToBeacon``,
+``mujoco/Reacher``, ``toy/...``). Entry points are imported lazily, so using one family
+never imports another's dependencies (PyBullet, PySC2, MuJoCo). Environments never import
+the learner (``repaint_ma``).
+
+Contract every registered env keeps (the learner relies on it):
+- ``possible_agents`` fixed at construction; ``observation_space(agent)`` /
+  ``action_space(agent)`` return the same object on every call, identical for all agents;
+- observation spaces are ``Box`` or ``Dict({"observation": Box, "action_mask": Box(int8)})``;
+  action spaces are ``Discrete``, ``MultiDiscrete`` or ``Box``;
+- ``render_mode`` is set (SuperSuit's vector wrappers read it);
+- ``infos[agent]`` keeps whatever the env's reward functions read, so that a transition can be
+  relabelled under another reward (racing: ``infos[agent]["params"]``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from pettingzoo import ParallelEnv
+
+# id -> ("module:callable", default kwargs)
+_REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {}
+
+
+def register(env_id: str, entry_point: str, **default_kwargs: Any) -> None:
+    """Register ``env_id`` as ``module:callable`` (imported on first ``make``)."""
+    if env_id in _REGISTRY:
+        raise ValueError(f"environment id {env_id!r} is already registered")
+    _REGISTRY[env_id] = (entry_point, default_kwargs)
+
+
+def registered_ids() -> list[str]:
+    """All known environment ids, sorted."""
+    return sorted(_REGISTRY)
+
+
+def _resolve(entry_point: str) -> Callable[..., ParallelEnv]:
+    module_name, attr = entry_point.split(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def make(env_id: str, **kwargs: Any) -> ParallelEnv:
+    """Build the environment ``env_id``; ``kwargs`` override the id's defaults.
+
+    Raises:
+        KeyError: for an unknown id; the message lists the known ids.
+    """
+    if env_id not in _REGISTRY:
+        close = difflib.get_close_matches(env_id, _REGISTRY, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown environment id {env_id!r}.{hint} Known ids: {', '.join(registered_ids())}")
+    entry_point, defaults = _REGISTRY[env_id]
+    return _resolve(entry_point)(**{**defaults, **kwargs})
+
+
+for _gym_id in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCarContinuous-v0"):
+    register(f"classic/{_gym_id}", "envs.classic:GymParallelEnv", gym_id=_gym_id)
+register("mujoco/Reacher", "envs.classic:GymParallelEnv", gym_id="Reacher-v5")
+register("mujoco/Ant", "envs.classic:GymParallelEnv", gym_id="Ant-v5")
+register("toy/staggered", "envs.toy:StaggeredEnv")
+register("racing/single-car", "envs.racing:single_car")
+register("racing/multi-car", "envs.racing:multi_car")
+for _game in (
+    "MoveToBeacon",
+    "CollectMineralShards",
+    "FindAndDefeatZerglings",
+    "DefeatRoaches",
+    "DefeatZerglingsAndBanelings",
+):
+    register(f"sc2/{_game}", "envs.sc2:make_minigame", map_name=_game)

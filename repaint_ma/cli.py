@@ -1,0 +1,162 @@
+"""The ``repaint`` command: run, eval, validate, compare. The project's only argv parser.
+
+Bad input (a scenario, a teacher, a path) prints one line and exits with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from repaint_ma import scenario as scenario_mod
+from repaint_ma.scenario import MODES, Scenario, ScenarioError
+from repaint_ma.teacher import TeacherError
+
+
+class UsageError(ValueError):
+    """Bad command-line input other than a scenario file (e.g. a run dir without a policy)."""
+
+
+def _load(args: argparse.Namespace) -> Scenario:
+    overrides = dict(scenario_mod.parse_override(s) for s in args.set or [])
+    for key, dest in (
+        ("transfer.mode", "mode"),
+        ("train.seed", "seed"),
+        ("train.iterations", "iterations"),
+    ):
+        if getattr(args, dest, None) is not None:
+            overrides[key] = getattr(args, dest)
+    return scenario_mod.load(args.scenario, overrides)
+
+
+def _default_run_dir(sc: Scenario) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / sc.name / f"{sc.transfer.mode}-seed{sc.train.seed}-{stamp}"
+
+
+def _latest_run_dir(sc: Scenario) -> Path | None:
+    found = sorted((Path("runs") / sc.name).glob(f"{sc.transfer.mode}-seed{sc.train.seed}-*"))
+    return found[-1] if found else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from repaint_ma.learner import train
+
+    sc = _load(args)
+    run_dir = Path(args.run_dir) if args.run_dir else None
+    if args.resume and run_dir is None:
+        run_dir = _latest_run_dir(sc)
+        if run_dir is None:
+            raise UsageError(
+                f"--resume: no earlier run of {sc.name} ({sc.transfer.mode}, seed {sc.train.seed}) under runs/"
+            )
+    res = train(sc, run_dir or _default_run_dir(sc), resume=args.resume, progress=not args.quiet)
+    final = f"{res.final_score:.2f}" if res.final_score is not None else "-"
+    print(f"run dir: {res.run_dir}\nfinal score: {final}  K (iterations to target): {res.K}  wall: {res.wall_s:.0f}s")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import yaml
+
+    from repaint_ma.evaluate import evaluate, make_eval_vec
+    from repaint_ma.learner import env_factory
+    from repaint_ma.networks import load_policy
+
+    path = Path(args.target)
+    policy_file = path / "policy.pt" if path.is_dir() else path
+    config_file = policy_file.parent / "config.yaml"
+    if not policy_file.is_file() or not config_file.is_file():
+        raise UsageError(f"{path}: expected a run dir (or its policy.pt) with policy.pt and config.yaml")
+    sc = scenario_mod.from_dict(yaml.safe_load(config_file.read_text()), str(config_file))
+    policy, _ = load_policy(policy_file)
+    vec = make_eval_vec(env_factory(sc), args.episodes, sc.ppo.agent_indicator)
+    scores = evaluate(policy, vec, args.seed)
+    print(f"{sc.name}: {len(scores)} episodes, score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
+          f"(min {np.min(scores):.2f}, max {np.max(scores):.2f})")  # fmt: skip
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    for path in args.files:
+        sc = scenario_mod.load(path)
+        print(f"{path}: ok ({sc.name}, env {sc.env.id}, mode {sc.transfer.mode})")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from repaint_ma.compare import format_markdown, run_compare
+
+    sc = _load(args)
+    for mode in args.modes:
+        if mode not in MODES:
+            raise UsageError(f"--modes: unknown mode {mode!r}; expected some of {list(MODES)}")
+    if any(m != "baseline" for m in args.modes) and sc.teacher is None:
+        raise ScenarioError(sc.source, "teacher", "compare of transfer modes needs a teacher")
+    out = Path(args.out) if args.out else Path("compare") / sc.name
+    seeds = list(range(args.seed0, args.seed0 + args.seeds))
+    summary = run_compare(sc, out, seeds, args.modes, progress=not args.quiet)
+    print(format_markdown(summary))
+    print(f"written: {out}/summary.json, table.md, table.csv, table.json")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="repaint", description="REPAINT transfer learning for multi-agent RL")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def scenario_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("scenario", help="scenario YAML file")
+        sp.add_argument("--mode", choices=MODES, help="override transfer.mode")
+        sp.add_argument("--iterations", type=int, help="override train.iterations")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any key, e.g. ppo.lr=1e-3")
+        sp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    run = sub.add_parser("run", help="train one scenario")
+    scenario_args(run)
+    run.add_argument("--seed", type=int, help="override train.seed")
+    run.add_argument("--run-dir", help="run directory (default runs/<scenario>/<mode>-seed<N>-<time>)")
+    run.add_argument("--resume", action="store_true", help="continue from the run dir's last checkpoint")
+    run.set_defaults(func=cmd_run)
+
+    ev = sub.add_parser("eval", help="evaluate a run dir or its policy.pt")
+    ev.add_argument("target")
+    ev.add_argument("--episodes", type=int, default=10)
+    ev.add_argument("--seed", type=int, default=0)
+    ev.set_defaults(func=cmd_eval)
+
+    va = sub.add_parser("validate", help="check scenario files without running them")
+    va.add_argument("files", nargs="+")
+    va.set_defaults(func=cmd_validate)
+
+    co = sub.add_parser("compare", help="all modes x seeds, then the iterations-to-target table")
+    scenario_args(co)
+    co.add_argument("--seeds", type=int, default=3, help="number of seeds")
+    co.add_argument("--seed0", type=int, default=0, help="first seed")
+    co.add_argument("--modes", nargs="+", default=list(MODES))
+    co.add_argument("--out", help="compare dir (default compare/<scenario>)")
+    co.set_defaults(func=cmd_compare)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ScenarioError, TeacherError, UsageError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted; `repaint run ... --resume` continues from the last checkpoint",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

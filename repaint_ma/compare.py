@@ -1,0 +1,123 @@
+"""``repaint compare``: every mode x every seed of a scenario, then the paper's table.
+
+Per run a JSON (``<mode>-seed<N>.json``: K, final score, curve); per scenario
+``summary.json``; the table as Markdown, CSV and JSON. Finished (mode, seed) pairs are
+skipped, so an interrupted compare resumes.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repaint_ma.learner import train
+from repaint_ma.scenario import MODES, Scenario
+
+MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
+
+
+def run_compare(
+    sc: Scenario, out_dir: Path, seeds: list[int], modes: list[str], progress: bool = True
+) -> dict[str, Any]:
+    """Train each (mode, seed) not yet in ``out_dir``; return and write the summary."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for mode in modes:
+        for seed in seeds:
+            result_file = out_dir / f"{mode}-seed{seed}.json"
+            if result_file.is_file():
+                continue
+            run_sc = dataclasses.replace(
+                sc,
+                transfer=dataclasses.replace(sc.transfer, mode=mode),
+                train=dataclasses.replace(sc.train, seed=seed),
+            )
+            res = train(run_sc, out_dir / "runs" / f"{mode}-seed{seed}", resume=True, progress=progress)
+            record = {
+                "scenario": sc.name, "mode": mode, "seed": seed, "K": res.K,
+                "final_score": res.final_score, "wall_s": res.wall_s,
+                "curve": {"iteration": res.iterations, "score": res.scores},
+            }  # fmt: skip
+            tmp = result_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(record))
+            tmp.replace(result_file)
+    summary = summarise(out_dir, sc.name, sc.train.target_score, sc.train.iterations)
+    write_table(summary, out_dir)
+    return summary
+
+
+def summarise(out_dir: Path, name: str, target: float | None, budget: int) -> dict[str, Any]:
+    """Gather the per-run JSON files of ``out_dir`` into the summary dict."""
+    modes: dict[str, dict[str, list]] = {}
+    for mode in MODES:
+        records = sorted(
+            (json.loads(p.read_text()) for p in out_dir.glob(f"{mode}-seed*.json")),
+            key=lambda r: r["seed"],
+        )
+        if records:
+            modes[mode] = {key: [r[key] for r in records] for key in ("seed", "K", "final_score", "wall_s")}
+    return {"scenario": name, "target_score": target, "iteration_budget": budget, "modes": modes}
+
+
+def k_stats(ks: list[int | None]) -> tuple[float | None, float | None, int]:
+    """(mean, std) of K over the seeds that reached the target, and how many never did."""
+    reached = [k for k in ks if k is not None]
+    if not reached:
+        return None, None, len(ks)
+    return float(np.mean(reached)), float(np.std(reached)), len(ks) - len(reached)
+
+
+def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per mode: K mean +- std, never-reached count, % fewer iterations, final score."""
+    base_mean = None
+    if "baseline" in summary["modes"]:
+        base_mean = k_stats(summary["modes"]["baseline"]["K"])[0]
+    rows = []
+    for mode, data in summary["modes"].items():
+        mean, std, missed = k_stats(data["K"])
+        fewer = None
+        if mean is not None and base_mean and mode != "baseline" and missed == 0:
+            fewer = 100.0 * (base_mean - mean) / base_mean
+        scores = [s for s in data["final_score"] if s is not None]
+        rows.append({
+            "mode": mode, "label": MODE_LABELS[mode], "K_mean": mean, "K_std": std,
+            "never_reached": missed, "seeds": len(data["K"]), "pct_fewer": fewer,
+            "final_mean": float(np.mean(scores)) if scores else None,
+            "final_std": float(np.std(scores)) if scores else None,
+            "wall_s": float(np.sum(data["wall_s"])),
+        })  # fmt: skip
+    return rows
+
+
+def format_markdown(summary: dict[str, Any]) -> str:
+    """The paper's table: K per mode (mean +- std over seeds), % fewer than baseline, final scores."""
+    lines = [
+        f"### {summary['scenario']} (target score {summary['target_score']}, "
+        f"budget {summary['iteration_budget']} iterations)",
+        "",
+        "| mode | K (mean ± std) | never reached | % fewer than baseline | final score | wall s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in table_rows(summary):
+        k = f"{r['K_mean']:.1f} ± {r['K_std']:.1f}" if r["K_mean"] is not None else "never"
+        fewer = f"{r['pct_fewer']:.0f}%" if r["pct_fewer"] is not None else "-"
+        final = f"{r['final_mean']:.1f} ± {r['final_std']:.1f}" if r["final_mean"] is not None else "-"
+        lines.append(
+            f"| {r['label']} | {k} | {r['never_reached']}/{r['seeds']} | {fewer} | {final} | {r['wall_s']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_table(summary: dict[str, Any], out_dir: Path) -> None:
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    (out_dir / "table.md").write_text(format_markdown(summary))
+    rows = table_rows(summary)
+    (out_dir / "table.json").write_text(json.dumps(rows, indent=1))
+    with open(out_dir / "table.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]) if rows else ["mode"])
+        writer.writeheader()
+        writer.writerows(rows)

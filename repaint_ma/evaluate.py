@@ -1,0 +1,58 @@
+"""Fixed-seed evaluation episodes and iterations-to-target K."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from pettingzoo import ParallelEnv
+
+from repaint_ma.networks import ActorCritic
+from repaint_ma.rollout import VecParallelEnv
+
+EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with training episodes
+
+
+@torch.no_grad()
+def evaluate(
+    policy: ActorCritic,
+    vec: VecParallelEnv,
+    seed: int,
+    deterministic: bool = True,
+) -> list[float]:
+    """Run one episode in each env of ``vec`` (built with ``autoreset=False``); return the scores.
+
+    Env ``e`` is reset with seed ``EVAL_SEED_OFFSET + seed + e``, so repeated evaluations
+    see the same episodes. An episode's score is the sum over steps of the mean reward of
+    the agents alive at that step (the team score for a shared reward, the return for one agent).
+    """
+    vec.finished_scores.clear()
+    vec.reset(EVAL_SEED_OFFSET + seed)
+    while any(env.agents for env in vec.envs):
+        obs = policy.normalize(torch.from_numpy(vec.obs))
+        mask = torch.from_numpy(vec.masks) if vec.has_mask else None
+        action, _, _, _ = policy.get_action_and_value(obs, mask, deterministic=deterministic)
+        vec.step(action.numpy())
+    return list(vec.finished_scores)
+
+
+def make_eval_vec(env_fn: Callable[[], ParallelEnv], episodes: int, agent_indicator: bool) -> VecParallelEnv:
+    return VecParallelEnv([env_fn] * episodes, agent_indicator=agent_indicator, autoreset=False)
+
+
+def smooth(scores: Sequence[float], window: int) -> np.ndarray:
+    """Trailing moving average: entry i is the mean of scores[max(0, i - window + 1) : i + 1]."""
+    x = np.asarray(scores, dtype=float)
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    i = np.arange(1, len(x) + 1)
+    lo = np.maximum(0, i - window)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+def iterations_to_target(iterations: Sequence[int], scores: Sequence[float], target: float, window: int) -> int | None:
+    """K: the first iteration whose smoothed evaluation score reaches ``target``; None if never."""
+    if not len(scores):
+        return None
+    hits = np.nonzero(smooth(scores, window) >= target)[0]
+    return int(iterations[hits[0]]) if len(hits) else None

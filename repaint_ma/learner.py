@@ -1,0 +1,313 @@
+"""The learner loop: parameter-shared PPO with REPAINT's two transfer terms.
+
+Iteration k (modes: baseline | ks | it | repaint):
+  1. collect S with pi_theta_old (student), storing the teacher's distribution if beta_k > 0;
+  2. collect S~ with the teacher in the target env (it, repaint): rewards come from the
+     target env's reward function, i.e. are relabelled; teacher log-probs stored;
+  3. GAE on S with V before the update, then fit the critic on S only;
+  4. A~ of S~ by GAE under the fitted critic; keep A~ >= zeta (or the top fraction);
+  5. actor epochs: minimise -L_clip + beta_k * CE - ent_coef * H on S, plus
+     ins_coef * (-L_ins) on the selected S~.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from pettingzoo import ParallelEnv
+
+import envs
+from repaint_ma import repaint
+from repaint_ma.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from repaint_ma.evaluate import evaluate, iterations_to_target, make_eval_vec
+from repaint_ma.networks import ActorCritic, save_policy
+from repaint_ma.rollout import Rollout, VecParallelEnv, collect, compute_gae
+from repaint_ma.runlog import MetricsLog, plot_curve
+from repaint_ma.scenario import PPOSpec, Scenario
+from repaint_ma.teacher import Teacher, load_teacher
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    iterations: list[int]
+    scores: list[float]
+    K: int | None
+    final_score: float | None
+    wall_s: float
+
+
+def env_factory(sc: Scenario) -> Callable[[], ParallelEnv]:
+    """A callable building the scenario's target env (with the target reward)."""
+    kwargs = sc.env_kwargs
+    return lambda: envs.make(sc.env.id, **kwargs)
+
+
+def _check_finite(name: str, value: torch.Tensor, k: int, run_dir: Path) -> None:
+    if not torch.isfinite(value).all():
+        raise TrainingDiverged(
+            f"{name} is {value.item()} at iteration {k}; stopped. The last good checkpoint "
+            f"is {run_dir / 'checkpoint.pt'} (lower ppo.lr or raise ppo.max_grad_norm clipping)"
+        )
+
+
+def advantages_of(student: ActorCritic, ro: Rollout, ppo: PPOSpec) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE under the student's critic; V(s') = 0 after termination, bootstrapped after truncation."""
+    with torch.no_grad():
+        values = student.value(ro.obs)
+        next_values = student.value(ro.next_obs) * (~ro.terminated)
+    return compute_gae(ro.rewards, values, next_values, ro.dones, ro.valid, ppo.gamma, ppo.gae_lambda)
+
+
+def fit_critic(student: ActorCritic, opt: torch.optim.Optimizer, b: dict, ppo: PPOSpec, k: int, run_dir: Path) -> float:
+    """Value regression on the student's samples S only (REPAINT step 3)."""
+    n, losses = len(b["obs"]), []
+    for _ in range(ppo.epochs):
+        for mb_inds in torch.randperm(n).split(ppo.minibatch):
+            v_loss = ppo.vf_coef * 0.5 * (student.value(b["obs"][mb_inds]) - b["returns"][mb_inds]).pow(2).mean()
+            _check_finite("value_loss", v_loss, k, run_dir)
+            opt.zero_grad()
+            v_loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.critic.parameters(), ppo.max_grad_norm)
+            opt.step()
+            losses.append(v_loss.item())
+    return float(np.mean(losses))
+
+
+def update_actor(
+    student: ActorCritic,
+    opt: torch.optim.Optimizer,
+    b: dict,
+    bt: dict | None,
+    beta_k: float,
+    sc: Scenario,
+    k: int,
+    run_dir: Path,
+) -> dict[str, float]:
+    """PPO epochs on S with the kickstarting term, and L_ins on the selected S~ (REPAINT step 5)."""
+    ppo, clip = sc.ppo, sc.ppo.clip
+    n = len(b["obs"])
+    n_t = len(bt["obs"]) if bt is not None else 0
+    logs: dict[str, list[float]] = {
+        k_: [] for k_ in ("loss_clip", "loss_ks", "loss_ins", "entropy", "approx_kl", "clipfrac")
+    }
+    for _ in range(ppo.epochs):
+        student_mbs = torch.randperm(n).split(ppo.minibatch)
+        teacher_mbs = torch.randperm(n_t).tensor_split(len(student_mbs))
+        for mb_inds, mbt_inds in zip(student_mbs, teacher_mbs, strict=True):
+            masks = b["masks"][mb_inds] if "masks" in b else None
+            dist = student.dist(b["obs"][mb_inds], masks)
+            newlogprob = dist.log_prob(b["actions"][mb_inds])
+            logratio = newlogprob - b["logprobs"][mb_inds]
+            mb_adv = b["advantages"][mb_inds]
+            if ppo.norm_adv and len(mb_adv) > 1:
+                mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
+            pg_loss = repaint.clipped_surrogate_loss(logratio, mb_adv, clip)  # -L_clip
+            entropy = dist.entropy().mean()
+            loss = pg_loss - ppo.ent_coef * entropy
+            if beta_k > 0:  # representation transfer: + beta_k * H(pi_T || pi_theta)
+                ce = repaint.ce_loss(dist, student.head.build(b["teacher_params"][mb_inds], masks))
+                loss = loss + beta_k * ce
+                logs["loss_ks"].append(ce.item())
+            if len(mbt_inds):  # instance transfer: -L_ins with rho = pi_theta / pi_teacher
+                masks_t = bt["masks"][mbt_inds] if "masks" in bt else None
+                dist_t = student.dist(bt["obs"][mbt_inds], masks_t)
+                logratio_t = dist_t.log_prob(bt["actions"][mbt_inds]) - bt["logprobs"][mbt_inds]
+                ins = repaint.clipped_surrogate_loss(logratio_t, bt["advantages"][mbt_inds], clip)
+                loss = loss + sc.transfer.ins_coef * ins
+                logs["loss_ins"].append(ins.item())
+            _check_finite("actor loss", loss, k, run_dir)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(student.actor_parameters(), ppo.max_grad_norm)
+            opt.step()
+            with torch.no_grad():
+                ratio = logratio.exp()
+                logs["approx_kl"].append(((ratio - 1) - logratio).mean().item())
+                logs["clipfrac"].append(((ratio - 1.0).abs() > clip).float().mean().item())
+            logs["loss_clip"].append(pg_loss.item())
+            logs["entropy"].append(entropy.item())
+    return {k_: float(np.mean(v)) if v else None for k_, v in logs.items()}
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+
+
+def train(sc: Scenario, run_dir: Path, resume: bool = False, progress: bool = True) -> RunResult:
+    """Train the scenario's student in ``run_dir`` (resuming from its checkpoint if asked)."""
+    ppo, tr, mode = sc.ppo, sc.train, sc.transfer.mode
+    run_dir.mkdir(parents=True, exist_ok=True)
+    seed_everything(tr.seed)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(sc.to_dict(), sort_keys=False))
+    env_fn = env_factory(sc)
+    vec = VecParallelEnv([env_fn] * ppo.num_envs, agent_indicator=ppo.agent_indicator)
+    eval_vec = make_eval_vec(env_fn, tr.eval_episodes, ppo.agent_indicator)
+    student = ActorCritic(vec.obs_dim, vec.action_space, ppo.hidden, ppo.norm_obs, ppo.init_log_std)
+    actor_opt = torch.optim.Adam(student.actor_parameters(), lr=ppo.lr, eps=1e-5)
+    critic_opt = torch.optim.Adam(student.critic.parameters(), lr=ppo.lr, eps=1e-5)
+    teacher: Teacher | None = None
+    teacher_vec: VecParallelEnv | None = None
+    if mode != "baseline":
+        teacher = load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space)
+    if mode in ("it", "repaint"):
+        teacher_vec = VecParallelEnv([env_fn] * ppo.num_envs, agent_indicator=ppo.agent_indicator)
+
+    start, env_steps, wall_before = 1, 0, 0.0
+    state = load_checkpoint(run_dir) if resume else None
+    if state is not None:
+        student.load_state_dict(state["model"])
+        actor_opt.load_state_dict(state["actor_opt"])
+        critic_opt.load_state_dict(state["critic_opt"])
+        set_rng_state(state["rng"])
+        start, env_steps, wall_before = state["iteration"] + 1, state["env_steps"], state["wall_s"]
+    log = MetricsLog(run_dir, last_iteration=start - 1)
+    # episodes restart at each (re)start; the seed depends on where the run (re)starts
+    vec.reset(tr.seed + 7919 * start)
+    if teacher_vec is not None:
+        teacher_vec.reset(tr.seed + 7919 * start + 104729)
+
+    num_steps = ppo.steps_per_iteration // ppo.num_envs
+    teacher_num_steps = max(1, sc.transfer.teacher_steps // ppo.num_envs)
+    t_start = time.time() - wall_before
+    bar = _progress(progress, sc, start)
+    for k in range(start, tr.iterations + 1):
+        t_iter = time.time()
+        if ppo.anneal_lr:
+            for opt in (actor_opt, critic_opt):
+                opt.param_groups[0]["lr"] = ppo.lr * (1.0 - (k - 1) / tr.iterations)
+        beta = repaint.beta_k(sc.transfer.beta, k) if mode in ("ks", "repaint") else 0.0
+        # 1. S: student rollouts (teacher's distribution stored for the KS term)
+        S = collect(vec, num_steps, student, teacher if beta > 0 else None, update_obs_norm=ppo.norm_obs)
+        # 2. S~: teacher rollouts in the target env, rewards under the target reward
+        S_t = collect(teacher_vec, teacher_num_steps, student, teacher, act_with_teacher=True) if teacher_vec else None
+        # 3. advantages of S under V before the update, then fit the critic on S only
+        adv, returns = advantages_of(student, S, ppo)
+        b = S.flat(advantages=adv, returns=returns)
+        value_loss = fit_critic(student, critic_opt, b, ppo, k, run_dir)
+        # 4. A~ under the fitted critic; advantage-based selection (A~ scaled, never mean-centred)
+        bt, selected_frac = None, None
+        if S_t is not None:
+            adv_teacher, _ = advantages_of(student, S_t, ppo)
+            bt = S_t.flat(advantages=adv_teacher)
+            if ppo.norm_adv:  # same scale as the normalised student advantages; sign kept
+                bt["advantages"] = bt["advantages"] / (b["advantages"].std() + 1e-8)
+            keep = repaint.select(bt["advantages"], sc.transfer.selection)
+            selected_frac = keep.float().mean().item() if len(keep) else 0.0
+            bt = {key: x[keep] for key, x in bt.items()}
+        # 5. actor update on S (+ beta_k CE) and on the selected S~ (L_ins)
+        stats = update_actor(student, actor_opt, b, bt, beta, sc, k, run_dir)
+
+        env_steps += num_steps * ppo.num_envs
+        score = None
+        if k % tr.eval_every == 0 or k == tr.iterations:
+            score = float(np.mean(evaluate(student, eval_vec, tr.seed, tr.eval_deterministic)))
+        train_scores = vec.finished_scores[-20:]
+        vec.finished_scores.clear()
+        row = {
+            "iteration": k,
+            "env_steps": env_steps,
+            "agent_samples": int(S.valid.sum()),
+            "teacher_steps": teacher_num_steps * ppo.num_envs if S_t is not None else 0,
+            "score": score,
+            "train_score": float(np.mean(train_scores)) if train_scores else None,
+            "beta": beta,
+            "selected_frac": selected_frac,
+            "value_loss": value_loss,
+            **stats,
+            "sps": num_steps * ppo.num_envs / (time.time() - t_iter),
+            "wall_s": time.time() - t_start,
+        }
+        log.write(row)
+        if k % tr.checkpoint_every == 0 or k == tr.iterations:
+            state = {
+                "iteration": k,
+                "env_steps": env_steps,
+                "wall_s": row["wall_s"],
+                "model": student.state_dict(),
+                "actor_opt": actor_opt.state_dict(),
+                "critic_opt": critic_opt.state_dict(),
+            }
+            save_checkpoint(run_dir, state)
+            save_policy(student, run_dir / "policy.pt")
+        bar(k, row)
+    bar(None, None)
+    log.close()
+    for v in (vec, eval_vec, teacher_vec):
+        if v is not None:
+            v.close()
+    return _finish(sc, run_dir, log.rows)
+
+
+def _finish(sc: Scenario, run_dir: Path, rows: list[dict[str, Any]]) -> RunResult:
+    evals = [(int(r["iteration"]), r["score"]) for r in rows if r.get("score") is not None]
+    its, scores = [i for i, _ in evals], [s for _, s in evals]
+    target = sc.train.target_score
+    K = iterations_to_target(its, scores, target, sc.train.smooth) if target is not None else None
+    final = float(np.mean(scores[-sc.train.smooth :])) if scores else None
+    wall = float(rows[-1]["wall_s"]) if rows else 0.0
+    plot_curve(rows, run_dir / "curve.png", f"{sc.name} ({sc.transfer.mode}, seed {sc.train.seed})", target)
+    card = {
+        "scenario": sc.name,
+        "env": {"id": sc.env.id, "kwargs": sc.env_kwargs},
+        "mode": sc.transfer.mode,
+        "seed": sc.train.seed,
+        "iterations": len(rows),
+        "env_steps": int(rows[-1]["env_steps"]) if rows else 0,
+        "score": final,
+        "K": K,
+        "wall_s": round(wall, 1),
+        "command": f"repaint run {sc.source} --mode {sc.transfer.mode} --seed {sc.train.seed}",
+    }
+    (run_dir / "card.yaml").write_text(yaml.safe_dump(card, sort_keys=False))
+    return RunResult(run_dir, its, scores, K, final, wall)
+
+
+def _progress(enabled: bool, sc: Scenario, start: int) -> Callable[[int | None, dict | None], None]:
+    """A rich progress bar (iteration, score, SPS, ETA); call with (None, None) to close."""
+    if not enabled:
+        return lambda k, row: None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn(f"[bold]{sc.name}[/] {sc.transfer.mode} s{sc.train.seed}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("score {task.fields[score]}  sps {task.fields[sps]}"),
+        TimeRemainingColumn(),
+    )
+    task = bar.add_task("train", total=sc.train.iterations, completed=start - 1, score="-", sps="-")
+    bar.start()
+    last_score = ["-"]
+
+    def update(k: int | None, row: dict | None) -> None:
+        if k is None:
+            bar.stop()
+            return
+        if row["score"] is not None:
+            last_score[0] = f"{row['score']:.1f}"
+        bar.update(task, completed=k, score=last_score[0], sps=f"{row['sps']:.0f}")
+
+    return update

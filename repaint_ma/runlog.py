@@ -1,0 +1,91 @@
+"""Per-iteration metrics: metrics.csv (one row per iteration), TensorBoard, learning-curve PNG."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+COLUMNS = [
+    "iteration", "env_steps", "agent_samples", "teacher_steps", "score", "train_score", "beta",
+    "selected_frac", "loss_clip", "loss_ks", "loss_ins", "value_loss", "entropy", "approx_kl",
+    "clipfrac", "sps", "wall_s",
+]  # fmt: skip
+# TensorBoard tags, grouped as in CleanRL; every tag is also a metrics.csv column.
+TB_TAGS = {
+    "score": "charts/score", "train_score": "charts/train_score", "sps": "charts/sps",
+    "beta": "charts/beta", "selected_frac": "charts/selected_frac", "loss_clip": "losses/pg_loss",
+    "loss_ks": "losses/ce_loss", "loss_ins": "losses/ins_loss", "value_loss": "losses/value_loss",
+    "entropy": "losses/entropy", "approx_kl": "losses/approx_kl", "clipfrac": "losses/clipfrac",
+}  # fmt: skip
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    """Rows of a metrics.csv; empty cells become None, numbers become floats."""
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return [{k: float(v) if v not in ("", None) else None for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+class MetricsLog:
+    """Appends one row per iteration; on resume, drops rows past the checkpoint's iteration."""
+
+    def __init__(self, run_dir: Path, last_iteration: int = 0, tensorboard: bool = True) -> None:
+        self.path = run_dir / "metrics.csv"
+        kept = [r for r in read_metrics(self.path) if r["iteration"] <= last_iteration]
+        with open(self.path, "w", newline="") as f:
+            writer = csv.DictWriter(f, COLUMNS)
+            writer.writeheader()
+            writer.writerows({k: _fmt(r.get(k)) for k in COLUMNS} for r in kept)
+        self.rows = kept
+        self.tb = None
+        if tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.tb = SummaryWriter(str(run_dir / "tb"), purge_step=last_iteration + 1)
+
+    def write(self, row: dict[str, Any]) -> None:
+        with open(self.path, "a", newline="") as f:
+            csv.DictWriter(f, COLUMNS).writerow({k: _fmt(row.get(k)) for k in COLUMNS})
+            f.flush()
+        self.rows.append(row)
+        if self.tb is not None:
+            for key, tag in TB_TAGS.items():
+                if row.get(key) is not None:
+                    self.tb.add_scalar(tag, row[key], int(row["iteration"]))
+
+    def close(self) -> None:
+        if self.tb is not None:
+            self.tb.close()
+
+
+def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def plot_curve(rows: list[dict[str, Any]], path: Path, title: str, target: float | None) -> None:
+    """Evaluation score against iteration (and env steps on a second axis label)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pts = [(r["iteration"], r["score"]) for r in rows if r.get("score") is not None]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if pts:
+        ax.plot(*zip(*pts, strict=True), marker=".", label="evaluation score")
+    if target is not None:
+        ax.axhline(target, color="grey", ls="--", label="target")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("score")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

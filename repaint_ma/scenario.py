@@ -1,0 +1,315 @@
+"""Scenario YAML -> typed ``Scenario``. Every error names the file, the key and what was expected.
+
+A scenario is the user's whole interface: environment, target reward, teacher, transfer mode
+and PPO settings. Unknown keys are errors (with a "did you mean"); command-line overrides
+(``--set ppo.lr=1e-3``) go through the same validation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MODES = ("baseline", "ks", "it", "repaint")
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input: ``str(err)`` is the one-line message the CLI prints."""
+
+    def __init__(self, source: str, key: str, expected: str) -> None:
+        self.source, self.key, self.expected = source, key, expected
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + expected)
+
+
+def _opt(default: Any, **meta: Any) -> Any:
+    """A dataclass field with a default and validation metadata (``ge``, ``gt``, ``le``, ``choices``)."""
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class EnvSpec:
+    id: str = _opt("")
+    kwargs: dict[str, Any] = _opt({})
+
+
+@dataclass
+class TeacherSpec:
+    path: str = _opt("")
+    adapter: str = _opt("identity")
+
+
+@dataclass
+class BetaSpec:
+    """beta_k schedule: constant ``start``; linear ``max(0, start - decay*k)``; exponential ``start*decay**k``."""
+
+    schedule: str = _opt("exponential", choices=("constant", "linear", "exponential"))
+    start: float = _opt(1.0, ge=0.0)
+    decay: float = _opt(0.9, ge=0.0)
+
+
+@dataclass
+class SelectionSpec:
+    """Advantage-based selection of teacher transitions: keep A~ >= zeta, or the top fraction."""
+
+    rule: str = _opt("threshold", choices=("threshold", "top"))
+    zeta: float = _opt(0.0)
+    fraction: float = _opt(0.2, gt=0.0, le=1.0)
+
+
+@dataclass
+class TransferSpec:
+    mode: str = _opt("baseline", choices=MODES)
+    beta: BetaSpec = field(default_factory=BetaSpec)
+    selection: SelectionSpec = field(default_factory=SelectionSpec)
+    teacher_steps: int = _opt(1024, ge=1)
+    ins_coef: float = _opt(1.0, ge=0.0)  # alpha2 / alpha1 in the REPAINT actor update
+
+
+@dataclass
+class PPOSpec:
+    steps_per_iteration: int = _opt(2048, ge=1)
+    epochs: int = _opt(10, ge=1)
+    minibatch: int = _opt(256, ge=1)
+    lr: float = _opt(3.0e-4, gt=0.0)
+    gamma: float = _opt(0.99, ge=0.0, le=1.0)
+    gae_lambda: float = _opt(0.95, ge=0.0, le=1.0)
+    clip: float = _opt(0.2, gt=0.0)
+    ent_coef: float = _opt(0.0, ge=0.0)
+    vf_coef: float = _opt(0.5, gt=0.0)
+    max_grad_norm: float = _opt(0.5, gt=0.0)
+    hidden: list[int] = _opt([64, 64])
+    num_envs: int = _opt(4, ge=1)
+    norm_obs: bool = _opt(True)
+    norm_adv: bool = _opt(True)
+    agent_indicator: bool = _opt(False)
+    init_log_std: float = _opt(0.0)
+    anneal_lr: bool = _opt(False)
+
+
+@dataclass
+class TrainSpec:
+    iterations: int = _opt(100, ge=1)
+    target_score: float | None = _opt(None)
+    eval_every: int = _opt(1, ge=1)
+    eval_episodes: int = _opt(10, ge=1)
+    eval_deterministic: bool = _opt(False)  # False: evaluate the stochastic policy as it acts
+    smooth: int = _opt(3, ge=1)
+    seed: int = _opt(0, ge=0)
+    checkpoint_every: int = _opt(1, ge=1)
+
+
+@dataclass
+class Scenario:
+    name: str = _opt("")
+    env: EnvSpec = field(default_factory=EnvSpec)
+    reward: str | dict[str, str] = _opt("default")
+    teacher: TeacherSpec | None = _opt(None)
+    transfer: TransferSpec = field(default_factory=TransferSpec)
+    ppo: PPOSpec = field(default_factory=PPOSpec)
+    train: TrainSpec = field(default_factory=TrainSpec)
+    source: str = field(default="<dict>", metadata={"internal": True})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (as written to a run dir's ``config.yaml``)."""
+        d = dataclasses.asdict(self)
+        d.pop("source")
+        return d
+
+    @property
+    def env_kwargs(self) -> dict[str, Any]:
+        """``env.kwargs`` plus the target reward, as passed to ``envs.make``."""
+        kwargs = dict(self.env.kwargs)
+        if isinstance(self.reward, dict):
+            kwargs["reward"] = f"{self.reward['file']}:{self.reward.get('function', 'reward_function')}"
+        elif self.reward != "default":
+            kwargs["reward"] = self.reward
+        return kwargs
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", str(tp)).replace("typing.", "")
+
+
+def _check_scalar(value: Any, tp: Any, src: str, key: str) -> Any:
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(src, key, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(src, key, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(src, key, f"expected a number, got {value!r}")
+        if math.isnan(value):
+            raise ScenarioError(src, key, "expected a number, got NaN")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ScenarioError(src, key, f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported scenario field type {tp}")  # programming error, not user input
+
+
+def _check_range(value: Any, meta: typing.Mapping[str, Any], src: str, key: str) -> None:
+    if "choices" in meta and value not in meta["choices"]:
+        close = difflib.get_close_matches(str(value), meta["choices"], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ScenarioError(src, key, f"expected one of {list(meta['choices'])}, got {value!r}{hint}")
+    for op, ok, word in (
+        ("ge", lambda v, b: v >= b, ">="),
+        ("gt", lambda v, b: v > b, ">"),
+        ("le", lambda v, b: v <= b, "<="),
+    ):
+        if op in meta and not ok(value, meta[op]):
+            raise ScenarioError(src, key, f"expected a value {word} {meta[op]}, got {value!r}")
+
+
+def _build(cls: type, data: Any, src: str, prefix: str) -> Any:
+    """Validate ``data`` against dataclass ``cls`` recursively."""
+    if not isinstance(data, dict):
+        raise ScenarioError(src, prefix or "<top level>", f"expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    for key in data:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScenarioError(src, f"{prefix}{key}", f"unknown key{hint}; known keys: {', '.join(fields)}")
+    values = {}
+    for name, value in data.items():
+        values[name] = _convert(value, hints[name], fields[name].metadata, src, f"{prefix}{name}")
+    return cls(**values)
+
+
+def _convert(value: Any, tp: Any, meta: typing.Mapping[str, Any], src: str, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in (a for a in args if a is not type(None)):
+            try:
+                return _convert(value, arg, meta, src, key)
+            except ScenarioError as err:
+                errors.append(err.expected)
+        raise ScenarioError(src, key, " or ".join(errors))
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, src, key + ".")
+    if origin is list:
+        (item_tp,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ScenarioError(src, key, f"expected a list of {_type_name(item_tp)}, got {value!r}")
+        return [_check_scalar(v, item_tp, src, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ScenarioError(src, key, f"expected a mapping, got {value!r}")
+        return dict(value)
+    value = _check_scalar(value, tp, src, key)
+    _check_range(value, meta, src, key)
+    return value
+
+
+def _check_semantics(sc: Scenario, src: str) -> None:
+    """Checks that span several keys or touch the file system."""
+    if not sc.name:
+        raise ScenarioError(src, "name", "expected a non-empty scenario name")
+    import envs  # the registry only; no env is built here
+
+    if sc.env.id not in envs.registered_ids():
+        close = difflib.get_close_matches(sc.env.id, envs.registered_ids(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ScenarioError(
+            src,
+            "env.id",
+            f"unknown environment {sc.env.id!r}{hint}; known: {envs.registered_ids()}",
+        )
+    if isinstance(sc.reward, dict):
+        unknown = set(sc.reward) - {"file", "function"}
+        if "file" not in sc.reward or unknown:
+            raise ScenarioError(src, "reward", "expected 'default', a name, or {file: PATH, function: NAME}")
+        if not Path(sc.reward["file"]).is_file():
+            raise ScenarioError(src, "reward.file", f"file {sc.reward['file']!r} does not exist")
+    needs_teacher = sc.transfer.mode != "baseline"
+    if needs_teacher and sc.teacher is None:
+        raise ScenarioError(src, "teacher", f"mode {sc.transfer.mode!r} needs a teacher: {{path: DIR}}")
+    if sc.teacher is not None:
+        if not Path(sc.teacher.path).is_dir():
+            raise ScenarioError(src, "teacher.path", f"teacher folder {sc.teacher.path!r} does not exist")
+        from repaint_ma.adapters import ADAPTERS
+
+        if sc.teacher.adapter not in ADAPTERS:
+            _check_range(sc.teacher.adapter, {"choices": tuple(ADAPTERS)}, src, "teacher.adapter")
+    if sc.ppo.steps_per_iteration < sc.ppo.num_envs:
+        raise ScenarioError(src, "ppo.steps_per_iteration", f"expected >= ppo.num_envs ({sc.ppo.num_envs})")
+    if not sc.ppo.hidden or any(h < 1 for h in sc.ppo.hidden):
+        raise ScenarioError(src, "ppo.hidden", f"expected a list of positive layer sizes, got {sc.ppo.hidden}")
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any, src: str) -> None:
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ScenarioError(src, dotted, f"cannot set a key inside {part!r}, which is not a mapping")
+        node = child
+    node[parts[-1]] = value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"ppo.lr=1e-3"`` -> ``("ppo.lr", 0.001)``; the value is read as YAML."""
+    if "=" not in text:
+        raise ScenarioError("--set", text, "expected KEY=VALUE, e.g. ppo.lr=1e-3")
+    key, raw = text.split("=", 1)
+    return key.strip(), yaml.safe_load(raw)
+
+
+def from_dict(data: Any, source: str = "<dict>", overrides: dict[str, Any] | None = None) -> Scenario:
+    """Validate plain data (plus dotted ``overrides``) into a ``Scenario``."""
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "", f"expected a mapping at the top level, got {type(data).__name__}")
+    data = _deep_copy(data)
+    for key, value in (overrides or {}).items():
+        _set_path(data, key, value, source)
+    sc = _build(Scenario, data, source, "")
+    sc.source = source
+    _check_semantics(sc, source)
+    return sc
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario file. Raises ``ScenarioError`` on any bad input."""
+    src = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as err:
+        raise ScenarioError(src, "", f"cannot read the file ({err.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ScenarioError(src, "", f"YAML syntax error at {line}{getattr(err, 'problem', err)}") from None
+    return from_dict(data, src, overrides)

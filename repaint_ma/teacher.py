@@ -1,0 +1,93 @@
+"""Teachers: a frozen policy (``policy.pt``) plus a card (``card.yaml``), with an adapter.
+
+Any run directory written by ``repaint run`` is a valid teacher folder; ``teachers/`` holds
+the shipped ones. The teacher's spaces are checked against the target env at load time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from gymnasium import spaces
+from torch import nn
+
+from repaint_ma.adapters import ADAPTERS, Adapter
+from repaint_ma.distributions import Distribution
+from repaint_ma.networks import ActorCritic, load_policy
+
+
+class TeacherError(ValueError):
+    """A teacher that cannot serve the scenario (missing files, mismatched spaces)."""
+
+
+class Teacher(nn.Module):
+    """A frozen ``ActorCritic`` seen through an adapter; takes the student's *raw* observations.
+
+    Same signature as the student (``get_action_and_value``), so rollouts share one path;
+    the teacher applies its own observation statistics.
+    """
+
+    def __init__(self, model: ActorCritic, adapter: Adapter, card: dict[str, Any]) -> None:
+        super().__init__()
+        self.model, self.adapter, self.card = model.eval(), adapter, card
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    def _obs(self, raw_obs: torch.Tensor) -> torch.Tensor:
+        return self.model.normalize(self.adapter(raw_obs))
+
+    @torch.no_grad()
+    def dist(self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None) -> Distribution:
+        return self.model.dist(self._obs(raw_obs), mask)
+
+    @torch.no_grad()
+    def get_action_and_value(
+        self,
+        raw_obs: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        action: torch.Tensor | None = None,
+        deterministic: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.model.get_action_and_value(self._obs(raw_obs), mask, action, deterministic)
+
+
+def _same_space(a: spaces.Space, b: spaces.Space) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, spaces.Discrete):
+        return a.n == b.n
+    if isinstance(a, spaces.MultiDiscrete):
+        return np.array_equal(a.nvec, b.nvec)
+    return a.shape == b.shape
+
+
+def load_teacher(path: str | Path, adapter: str, student_obs_dim: int, action_space: spaces.Space) -> Teacher:
+    """Load a teacher folder and check that, through ``adapter``, it fits the student's env.
+
+    Raises:
+        TeacherError: naming the folder and both shapes when something does not fit.
+    """
+    folder = Path(path)
+    policy_file = folder / "policy.pt"
+    if not policy_file.is_file():
+        raise TeacherError(f"{folder}: no policy.pt (a teacher folder holds policy.pt and card.yaml)")
+    card_file = folder / "card.yaml"
+    card = yaml.safe_load(card_file.read_text()) if card_file.is_file() else {}
+    model, _ = load_policy(policy_file)
+    fn = ADAPTERS[adapter]
+    seen = fn(torch.zeros(1, student_obs_dim)).shape[-1]
+    want = model.config["obs_dim"]
+    if seen != want:
+        raise TeacherError(
+            f"{folder}: teacher observation shape ({want},) does not match the env's "
+            f"({student_obs_dim},) seen through adapter {adapter!r} as ({seen},)"
+        )
+    if not _same_space(model.config["action_space"], action_space):
+        raise TeacherError(
+            f"{folder}: teacher action space {model.config['action_space']} does not match the env's {action_space}"
+        )
+    return Teacher(model, fn, card or {})

@@ -1,0 +1,101 @@
+"""The learner learns, is deterministic, resumes after kill -9, and stops on NaN."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from repaint_ma import repaint
+from repaint_ma.learner import TrainingDiverged, train
+from repaint_ma.runlog import read_metrics
+from repaint_ma.scenario import from_dict
+
+TOY = {
+    "name": "toy",
+    "env": {"id": "toy/staggered", "kwargs": {}},
+    "ppo": {"steps_per_iteration": 256, "epochs": 4, "minibatch": 64, "lr": 3e-3, "num_envs": 4,
+            "hidden": [32], "agent_indicator": True},
+    "train": {"iterations": 15, "target_score": 5.5, "eval_episodes": 8},
+}  # fmt: skip
+
+
+def test_learns_the_masked_multi_agent_toy(tmp_path):
+    res = train(from_dict(TOY), tmp_path / "run", progress=False)
+    # random legal play scores ~2.4 of the optimal 6 (one reward per step)
+    assert res.scores[0] < 4.0
+    assert res.final_score > 5.5
+    assert res.K is not None
+
+
+def test_same_seed_same_metrics(tmp_path):
+    sc = from_dict(TOY, overrides={"train.iterations": 3})
+    train(sc, tmp_path / "a", progress=False)
+    train(sc, tmp_path / "b", progress=False)
+    drop = {"sps", "wall_s"}
+    rows_a, rows_b = (
+        [{k: v for k, v in r.items() if k not in drop} for r in read_metrics(tmp_path / d / "metrics.csv")]
+        for d in "ab"
+    )
+    assert rows_a == rows_b and len(rows_a) == 3
+
+
+def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    from repaint_ma import learner
+
+    checkpoints = []
+    real_save, real_loss = learner.save_checkpoint, repaint.clipped_surrogate_loss
+    monkeypatch.setattr(learner, "save_checkpoint", lambda d, s: (checkpoints.append(1), real_save(d, s)))
+
+    def poisoned(logratio, adv, clip):  # NaN once iteration 1 is checkpointed
+        return real_loss(logratio, adv, clip) * (float("nan") if checkpoints else 1.0)
+
+    monkeypatch.setattr(repaint, "clipped_surrogate_loss", poisoned)
+    with pytest.raises(TrainingDiverged, match="actor loss is nan at iteration 2"):
+        train(from_dict(TOY), tmp_path / "run", progress=False)
+    blob = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert blob["iteration"] == 1
+    assert len(read_metrics(tmp_path / "run" / "metrics.csv")) == 1
+
+
+CARTPOLE = """
+name: resume-test
+env: {id: classic/CartPole-v1}
+ppo: {steps_per_iteration: 512, epochs: 2, minibatch: 128, num_envs: 2}
+train: {iterations: 12, eval_episodes: 2}
+"""
+
+
+def test_kill_minus_9_then_resume_is_contiguous(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(CARTPOLE)
+    run_dir = tmp_path / "run"
+    cmd = [
+        sys.executable,
+        "-m",
+        "repaint_ma.cli",
+        "run",
+        str(scenario),
+        "--run-dir",
+        str(run_dir),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while len(read_metrics(run_dir / "metrics.csv")) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(read_metrics(run_dir / "metrics.csv"))
+    assert 3 <= done_before < 12
+    out = subprocess.run([*cmd, "--resume"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    its = [int(r["iteration"]) for r in read_metrics(run_dir / "metrics.csv")]
+    assert its == list(range(1, 13))
+    steps = [int(r["env_steps"]) for r in read_metrics(run_dir / "metrics.csv")]
+    assert steps == [512 * i for i in range(1, 13)]
+    assert Path(run_dir / "policy.pt").is_file() and not list(run_dir.glob("*.tmp"))
