@@ -1,0 +1,290 @@
+"""The racing ParallelEnvs: ``racing/single-car`` (time trial) and ``racing/multi-car``.
+
+Observation of each learning car (``Box`` float32, values clipped to the bounds in brackets),
+with R = ``lidar_rays``:
+
+====================  =========================================================  ===========
+index                 meaning                                                    range
+====================  =========================================================  ===========
+0 .. R-1              lidar distance / ``lidar_range``, ray k at 360*k/R degrees  [0, 1]
+                      left of the heading (ray 0 straight ahead); walls, track
+                      borders and other cars
+R                     forward speed / 4 m/s                                       [-1, 1]
+R+1                   commanded steering / 30 degrees (left positive)             [-1, 1]
+R+2                   heading error to the track direction / pi                   [-1, 1]
+R+3                   signed distance from the centre / half the track width      [-3, 3]
+                      (left positive; beyond +-1 the car is off the track)
+R+4                   race progress / 100                                         [0, 1]
+R+5 ..                camera only: grey image, row-major, ``camera`` = (w, h)     [0, 1]
+====================  =========================================================  ===========
+
+Default size: 16 + 5 = 21. A multi-car observation has the same layout: other cars appear only
+through the lidar (and the camera).
+
+Rules: a car whose four wheels are all off the track (``is_offtrack``) or that touches a barrier
+wall or another car (``is_crashed``) terminates; so does a car that completes ``laps`` laps.
+``max_steps`` control steps (15 Hz) truncate. Finished cars leave ``agents`` and are parked far
+away. Bots (scripted ``PurePursuit`` cars, not agents) are parked when they crash or leave.
+
+``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps,
+"time": seconds since the start}; the reward is ``reward(params)``, so any reward can be
+recomputed from the stored params.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
+from envs.racing.bots import PurePursuit
+from envs.racing.params import Placement, Progress, deepracer_params, place_on_track
+from envs.racing.physics import CONTROL_HZ, World
+from envs.racing.rewards import RewardFn, load_reward
+from envs.racing.tracks import Track, load_track
+
+GRID_GAP = 1.0  # metres between start-grid slots
+DEFAULT_CAMERA = (32, 24)
+
+
+class RacingEnv(ParallelEnv):
+    """DeepRacer-style racing on PyBullet; see the module docstring for spaces and rules.
+
+    Args:
+        track: shipped track name or path to a DeepRacer waypoint ``.npy``.
+        cars: learning cars (agents ``car_0`` ..), sharing one policy.
+        bots: scripted pure-pursuit cars (not agents), ahead of the learning cars on the grid.
+        bot_speed: bots' speed, m/s.
+        action_space: "discrete" (DeepRacer grid) or "continuous".
+        actions: the discrete grid, a list of {"steering_angle", "speed"} dicts.
+        reward: built-in reward name, DeepRacer reward file ("f.py" or "f.py:fn") or callable.
+        max_steps: control steps before truncation.
+        laps: laps that finish a car's race.
+        lidar_rays, lidar_range: number of rays over 360 degrees, and their length (m).
+        camera: False, True (32 x 24 grey image) or (width, height): appended to the obs.
+        start_positions: arc length (m) of each car's start, learning cars then bots; default a
+            grid behind the start line.
+        random_start: shift the whole grid by a random arc length at every reset (seeded).
+        substeps, solver_iterations: physics steps per control step, and solver iterations.
+        wall_margin: barrier walls this far outside the borders (None: no barriers).
+    """
+
+    def __init__(
+        self,
+        track: str = "oval",
+        cars: int = 1,
+        bots: int = 0,
+        bot_speed: float = 1.5,
+        action_space: str = "discrete",
+        actions: list[dict[str, float]] | None = None,
+        reward: str | RewardFn = "centerline",
+        max_steps: int = 1000,
+        laps: int = 1,
+        lidar_rays: int = 16,
+        lidar_range: float = 5.0,
+        camera: bool | tuple[int, int] = False,
+        start_positions: list[float] | None = None,
+        random_start: bool = False,
+        substeps: int = 10,
+        solver_iterations: int = 10,
+        wall_margin: float | None = 0.6,
+        render_mode: str | None = None,
+        name: str = "racing_v0",
+    ) -> None:
+        if cars < 1 or bots < 0:
+            raise ValueError(f"need cars >= 1 and bots >= 0, got cars={cars}, bots={bots}")
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if start_positions is not None and len(start_positions) != cars + bots:
+            raise ValueError(f"start_positions needs {cars + bots} arc lengths (cars + bots)")
+        self.metadata = {"name": name, "render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
+        self.track: Track = load_track(track)
+        self.n_cars, self.n_bots = cars, bots
+        self.actions = Actions(action_space, actions)
+        self.reward_fn = load_reward(reward)
+        self.max_steps, self.laps = max_steps, laps
+        self.lidar_angles = (2 * np.pi * np.arange(lidar_rays) / lidar_rays + np.pi) % (
+            2 * np.pi
+        ) - np.pi
+        self.lidar_range = lidar_range
+        self.camera_size = DEFAULT_CAMERA if camera is True else (camera or None)
+        self.start_positions = start_positions
+        self.random_start = random_start
+        self.render_mode = render_mode
+        self.bot_driver = PurePursuit(speed=bot_speed)
+        barriers = [] if wall_margin is None else self.track.offset_borders(wall_margin)
+        self.world = World(self.track.borders, barriers, cars + bots, substeps, solver_iterations)
+
+        self.possible_agents = [f"car_{i}" for i in range(cars)]
+        n_pixels = int(np.prod(self.camera_size)) if self.camera_size else 0
+        low = np.concatenate([np.zeros(lidar_rays), [-1, -1, -1, -3, 0], np.zeros(n_pixels)])
+        high = np.concatenate([np.ones(lidar_rays), [1, 1, 1, 3, 1], np.ones(n_pixels)])
+        obs_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+        self.observation_spaces = dict.fromkeys(self.possible_agents, obs_space)
+        self.action_spaces = dict.fromkeys(self.possible_agents, self.actions.space)
+        self._low, self._high = obs_space.low, obs_space.high
+        self.agents: list[str] = []
+        self.params: dict[str, dict[str, Any]] = {}
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        """The (shared, cached) observation space."""
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        """The (shared, cached) action space."""
+        return self.action_spaces[agent]
+
+    # -- episode ------------------------------------------------------------------------------
+
+    def _start_arcs(self) -> np.ndarray:
+        if self.start_positions is not None:
+            arcs = np.asarray(self.start_positions, dtype=float)
+        else:  # bots in front, learning cars behind them
+            slots = np.arange(self.n_cars + self.n_bots)
+            arcs = -GRID_GAP * np.concatenate([slots[self.n_bots :], slots[: self.n_bots]])
+        if self.random_start:
+            arcs = arcs + self.np_random.uniform(0.0, self.track.length)
+        return arcs % self.track.length
+
+    def reset(
+        self, seed: int | None = None, options: dict | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
+        """Put every car on its grid slot; returns observations and infos (with params)."""
+        if seed is not None or not hasattr(self, "np_random"):
+            self.np_random = np.random.default_rng(seed)
+        self.world.build()
+        arcs = self._start_arcs()
+        n_total = self.n_cars + self.n_bots
+        stagger = 0.22 * self.track.width.min() if n_total > 1 else 0.0
+        for car, s in enumerate(arcs):
+            x, y, direction = self.track.point_at(float(s))
+            side = stagger * (1 if car % 2 == 0 else -1)
+            self.world.place(car, x - side * np.sin(direction), y + side * np.cos(direction),
+                             direction)
+        self.agents = list(self.possible_agents)
+        self.racing = list(range(n_total))  # car indices on the track (agents, then bots)
+        self.steering = np.zeros(n_total)
+        self.steps = 0
+        self.progress = Progress(self.track.length, arcs, self.laps)
+        place = place_on_track(self.track, *self._poses())
+        self.progress.update(np.arange(n_total), place.s)
+        obs, infos, _ = self._observe(place, np.zeros(n_total, dtype=bool))
+        return obs, infos
+
+    def _poses(self) -> tuple[np.ndarray, np.ndarray]:
+        self._state = self.world.state(self.racing)
+        return self._state.xy, self._state.yaw
+
+    def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        """Apply one action per live agent for 1/15 s; bots drive themselves."""
+        for agent in self.agents:
+            car = int(agent[4:])
+            steer, speed = self.actions.decode(actions[agent])
+            self.steering[car] = steer
+            self.world.control(car, np.radians(steer), speed)
+        for car in self.racing[len(self.agents) :]:
+            steer, speed = self.bot_driver.control(self._bot_params[car])
+            self.steering[car] = steer
+            self.world.control(car, np.radians(steer), speed)
+        self.world.step()
+        self.steps += 1
+
+        place = place_on_track(self.track, *self._poses())
+        self.progress.update(np.array(self.racing), place.s)
+        crashed = np.array([self.world.crashed(car) for car in self.racing])
+        obs, infos, params = self._observe(place, crashed)
+        rewards, terminations, truncations = {}, {}, {}
+        laps = self.progress.laps(np.arange(self.n_cars))
+        for agent, p in zip(self.agents, params, strict=False):
+            rewards[agent] = self.reward_fn(p)
+            car = int(agent[4:])
+            terminations[agent] = bool(p["is_offtrack"] or p["is_crashed"] or laps[car] >= self.laps)
+            truncations[agent] = self.steps >= self.max_steps
+        self._retire(
+            [a for a in self.agents if terminations[a] or truncations[a]],
+            [car for car, p in zip(self.racing, params, strict=True) if car >= self.n_cars
+             and (p["is_offtrack"] or p["is_crashed"])],
+        )  # fmt: skip
+        return obs, rewards, terminations, truncations, infos
+
+    def _retire(self, agents: list[str], bots: list[int]) -> None:
+        cars = [int(a[4:]) for a in agents] + bots
+        for car in cars:
+            self.world.park(car)
+        self.agents = [a for a in self.agents if a not in agents]
+        self.racing = [car for car in self.racing if car not in cars]
+        if not self.agents:
+            self.racing = []
+
+    def _observe(self, place: Placement, crashed: np.ndarray) -> tuple[dict, dict, list]:
+        """Observations, infos and params of the live agents (bots' params kept for driving)."""
+        state = self._state
+        racing = np.array(self.racing)
+        steering = self.steering[racing]
+        params = deepracer_params(
+            self.track, place, state.xy, state.yaw, state.speed, steering,
+            self.progress.percent(racing), self.steps, crashed,
+        )  # fmt: skip
+        k = len(self.agents)
+        self._bot_params = dict(zip(self.racing[k:], params[k:], strict=True))
+        lidar = self.world.lidar(state.xy[:k], state.yaw[:k], self.lidar_angles, self.lidar_range)
+        seg = place.seg[:k]
+        lateral = place.lateral[:k]
+        half = np.where(lateral > 0, self.track.half_left[seg], self.track.half_right[seg])
+        vector = np.column_stack([
+            lidar / self.lidar_range,
+            state.speed[:k] / MAX_SPEED,
+            steering[:k] / MAX_STEERING,
+            place.heading_error[:k] / np.pi,
+            lateral / half,
+            self.progress.percent(racing[:k]) / 100.0,
+        ])  # fmt: skip
+        if self.camera_size:
+            images = [
+                self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
+                for i, car in enumerate(self.racing[:k])
+            ]
+            vector = np.hstack([vector, np.stack(images)])
+        vector = np.clip(vector, self._low, self._high).astype(np.float32)
+        laps = self.progress.laps(racing[:k])
+        time = self.steps / CONTROL_HZ
+        obs, infos = {}, {}
+        for i, agent in enumerate(self.agents):
+            obs[agent] = vector[i]
+            infos[agent] = {"params": params[i], "laps": int(laps[i]), "time": time}
+            self.params[agent] = params[i]
+        return obs, infos, params[:k]
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def render(self) -> np.ndarray | None:
+        """Top-down RGB image (H, W, 3) uint8 of the track and the racing cars."""
+        if self.render_mode != "rgb_array":
+            return None
+        from envs.racing.render import top_down
+
+        state = self.world.state(self.racing) if self.racing else None
+        labels = [f"car_{c}" if c < self.n_cars else "bot" for c in self.racing]
+        return top_down(self.track, state, labels)
+
+    def close(self) -> None:
+        """Disconnect PyBullet."""
+        self.world.close()
+
+
+def single_car(**kwargs: Any) -> RacingEnv:
+    """``racing/single-car``: time trial, one learning car ``car_0`` (see ``RacingEnv``)."""
+    for key in ("cars", "bots"):
+        if key in kwargs:
+            raise ValueError(f"racing/single-car has one car and no bots; use racing/multi-car "
+                             f"for {key}={kwargs[key]!r}")
+    return RacingEnv(cars=1, bots=0, name="racing_single_car_v0", **kwargs)
+
+
+def multi_car(cars: int = 2, bots: int = 1, reward: str | RewardFn = "avoid_cars",
+              **kwargs: Any) -> RacingEnv:
+    """``racing/multi-car``: ``cars`` learning cars sharing one policy plus ``bots`` bots."""
+    return RacingEnv(cars=cars, bots=bots, reward=reward, name="racing_multi_car_v0", **kwargs)

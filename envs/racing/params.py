@@ -1,0 +1,180 @@
+"""AWS DeepRacer's ``params`` dict, built for every car each step, and the progress/lap rules.
+
+Keys and units follow DeepRacer's documentation (metres, degrees, m/s, percent):
+all_wheels_on_track, x, y, distance_from_center, is_left_of_center, heading, progress, steps,
+speed, steering_angle, track_width, track_length, waypoints, closest_waypoints, is_offtrack,
+is_crashed, is_reversed, closest_objects, objects_location, objects_heading, objects_speed,
+objects_distance, objects_left_of_center, object_in_camera.
+
+Notes on our values: ``speed`` is the measured forward speed (negative when rolling backwards),
+``steering_angle`` the commanded angle; ``is_reversed`` is always False (cars drive in
+waypoint order); ``waypoints`` is the same list object in every dict (never copied);
+``objects_*`` list the other cars still racing (learning cars and bots, in car order), empty in
+a time trial, where ``closest_objects`` is [0, 0]; ``object_in_camera`` is True when another car
+is within ``CAMERA_RANGE`` metres and ``CAMERA_HALF_FOV`` degrees of the heading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from envs.racing.physics import CENTRE_OFFSET, WHEEL_OFFSETS
+from envs.racing.tracks import Track
+
+CAMERA_RANGE = 3.0
+CAMERA_HALF_FOV = 60.0
+PARAM_KEYS = (
+    "all_wheels_on_track", "x", "y", "distance_from_center", "is_left_of_center", "heading",
+    "progress", "steps", "speed", "steering_angle", "track_width", "track_length", "waypoints",
+    "closest_waypoints", "is_offtrack", "is_crashed", "is_reversed", "closest_objects",
+    "objects_location", "objects_heading", "objects_speed", "objects_distance",
+    "objects_left_of_center", "object_in_camera",
+)  # fmt: skip
+
+
+def wrap_angle(a: np.ndarray) -> np.ndarray:
+    """Angles wrapped to [-pi, pi)."""
+    return (a + np.pi) % (2 * np.pi) - np.pi
+
+
+@dataclass
+class Placement:
+    """Where k cars are relative to the track (all arrays have k rows)."""
+
+    seg: np.ndarray  # closest centre-line segment (waypoint index before the car)
+    s: np.ndarray  # arc length from the start line, metres
+    lateral: np.ndarray  # signed distance from the centre, left positive
+    heading_error: np.ndarray  # car heading minus track direction, radians in [-pi, pi)
+    all_wheels_on: np.ndarray  # bool
+    any_wheel_on: np.ndarray  # bool
+
+
+def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
+    """Project the cars' centres and four wheels on the track, in one vectorised call."""
+    k = len(xy)
+    fwd = np.stack([np.cos(yaw), np.sin(yaw)], axis=1)
+    left = np.stack([-fwd[:, 1], fwd[:, 0]], axis=1)
+    rear_axle = xy - CENTRE_OFFSET * fwd
+    wheels = (
+        rear_axle[:, None]
+        + WHEEL_OFFSETS[None, :, 0:1] * fwd[:, None]
+        + WHEEL_OFFSETS[None, :, 1:2] * left[:, None]
+    )  # (k, 4, 2)
+    seg, s, lateral = track.project(np.concatenate([xy, wheels.reshape(-1, 2)]))
+    w_seg, w_lat = seg[k:].reshape(k, 4), lateral[k:].reshape(k, 4)
+    on = (w_lat <= track.half_left[w_seg]) & (w_lat >= -track.half_right[w_seg])
+    direction = np.arctan2(track.seg_dir[seg[:k], 1], track.seg_dir[seg[:k], 0])
+    return Placement(
+        seg=seg[:k],
+        s=s[:k],
+        lateral=lateral[:k],
+        heading_error=wrap_angle(yaw - direction),
+        all_wheels_on=on.all(axis=1),
+        any_wheel_on=on.any(axis=1),
+    )
+
+
+class Progress:
+    """Forward progress and laps per car, immune to reversing and zig-zagging.
+
+    Each car's arc-length change is unwrapped step by step into ``travelled`` (negative when
+    it drives backwards); ``best`` is the furthest ``travelled`` ever reached from the car's own
+    start. Progress and laps only come from ``best``: a lap is ``length`` metres of new ground,
+    so crossing the start line backwards, or back and forth, adds nothing.
+    """
+
+    def __init__(self, length: float, start_s: np.ndarray, laps: int) -> None:
+        self.length = length
+        self.race = laps * length
+        self.last_s = start_s.astype(float).copy()
+        self.travelled = np.zeros(len(start_s))
+        self.best = np.zeros(len(start_s))
+
+    def update(self, cars: np.ndarray, s: np.ndarray) -> None:
+        """Record new arc lengths ``s`` of the cars with indices ``cars``."""
+        half = self.length / 2
+        delta = (s - self.last_s[cars] + half) % self.length - half
+        self.last_s[cars] = s
+        self.travelled[cars] += delta
+        self.best[cars] = np.maximum(self.best[cars], self.travelled[cars])
+
+    def percent(self, cars: np.ndarray) -> np.ndarray:
+        """Progress of the race (all laps), 0-100."""
+        return 100.0 * np.minimum(self.best[cars], self.race) / self.race
+
+    def laps(self, cars: np.ndarray) -> np.ndarray:
+        """Completed laps."""
+        return np.floor(self.best[cars] / self.length + 1e-9).astype(int)
+
+
+def _objects(i: int, place: Placement, xy, yaw_deg, speed, track_length) -> dict[str, Any]:
+    others = [j for j in range(len(xy)) if j != i]
+    if not others:
+        return {
+            "closest_objects": [0, 0], "objects_location": [], "objects_heading": [],
+            "objects_speed": [], "objects_distance": [], "objects_left_of_center": [],
+            "object_in_camera": False,
+        }  # fmt: skip
+    ahead_gap = (place.s[others] - place.s[i]) % track_length
+    rel = xy[others] - xy[i]
+    bearing = np.degrees(np.arctan2(rel[:, 1], rel[:, 0])) - yaw_deg[i]
+    bearing = (bearing + 180.0) % 360.0 - 180.0
+    seen = (np.hypot(rel[:, 0], rel[:, 1]) < CAMERA_RANGE) & (abs(bearing) < CAMERA_HALF_FOV)
+    return {
+        "closest_objects": [int(ahead_gap.argmax()), int(ahead_gap.argmin())],
+        "objects_location": [(float(x), float(y)) for x, y in xy[others]],
+        "objects_heading": yaw_deg[others].tolist(),
+        "objects_speed": speed[others].tolist(),
+        "objects_distance": place.s[others].tolist(),
+        "objects_left_of_center": (place.lateral[others] > 0).tolist(),
+        "object_in_camera": bool(seen.any()),
+    }
+
+
+def deepracer_params(
+    track: Track,
+    place: Placement,
+    xy: np.ndarray,
+    yaw: np.ndarray,
+    speed: np.ndarray,
+    steering_deg: np.ndarray,
+    progress: np.ndarray,
+    steps: int,
+    crashed: np.ndarray,
+) -> list[dict[str, Any]]:
+    """One DeepRacer params dict per car (rows of the arrays), objects = the other rows."""
+    yaw_deg = np.degrees(yaw)
+    n = len(track.centre)
+    rows = zip(
+        xy.tolist(), yaw_deg.tolist(), speed.tolist(), steering_deg.tolist(),
+        progress.tolist(), place.seg.tolist(), place.lateral.tolist(),
+        place.all_wheels_on.tolist(), place.any_wheel_on.tolist(), crashed.tolist(),
+        strict=True,
+    )  # fmt: skip
+    out = []
+    for i, (pos, heading, v, steer, prog, seg, lat, all_on, any_on, crash) in enumerate(rows):
+        params = {
+            "all_wheels_on_track": all_on,
+            "x": pos[0],
+            "y": pos[1],
+            "distance_from_center": abs(lat),
+            "is_left_of_center": lat > 0,
+            "heading": heading,
+            "progress": prog,
+            "steps": steps,
+            "speed": v,
+            "steering_angle": steer,
+            "track_width": float(track.width[seg]),
+            "track_length": track.length,
+            "waypoints": track.waypoint_list,
+            "closest_waypoints": [seg, (seg + 1) % n],
+            "is_offtrack": not any_on,
+            "is_crashed": crash,
+            "is_reversed": False,
+        }
+        params.update(_objects(i, place, xy, yaw_deg, speed, track.length))
+        out.append(params)
+    return out

@@ -1,0 +1,252 @@
+"""PyBullet layer of the racing envs: bodies, motors, lidar and contacts. It never computes rewards.
+
+The car is pybullet's own ``racecar/racecar.urdf`` (rear-wheel and front-wheel velocity motors,
+two steering hinges). That URDF has no collision shape on its chassis, so ``car_urdf()`` writes a
+copy with one collision box added to the chassis link (everything else unchanged); otherwise a
+ray or another car would pass between the wheels.
+
+The ground is pybullet's ``plane.urdf``. Each track border is a static triangle-mesh wall, 0.3 m
+high: ``curb`` walls on the borders themselves (seen by lidar, collision with cars disabled, so
+leaving the track is judged by the env, not by a bounce) and, optionally, ``barrier`` walls
+``wall_margin`` metres outside the borders (real collisions: hitting one is a crash).
+
+Units: metres, seconds, radians. Control runs at ``CONTROL_HZ`` (DeepRacer's 15 Hz), each
+control step is ``substeps`` fixed physics steps of ``1 / (CONTROL_HZ * substeps)`` seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import pybullet as pb
+import pybullet_data
+from pybullet_utils import bullet_client
+
+CONTROL_HZ = 15.0
+WHEEL_RADIUS = 0.05
+WHEELBASE = 0.325  # rear axle (the base origin) to front axle
+HALF_TRACK = 0.1225  # lateral offset of the wheels from the car's axis
+CENTRE_OFFSET = WHEELBASE / 2  # the car's reported position: mid-wheelbase
+CAR_LENGTH = 0.46
+CAR_WIDTH = 0.30
+RAY_START = 0.30  # rays start this far from the car's centre: outside its own body
+RAY_HEIGHT = 0.08
+WALL_HEIGHT = 0.3
+PARK_DISTANCE = 1000.0  # finished cars wait this far away, out of every ray's range
+
+_DRIVEN = (2, 3)  # rear wheels; the front wheels roll freely
+_FREE = (5, 7)
+_WHEELS = _DRIVEN + _FREE
+_STEERING = (4, 6)
+_WHEEL_FORCE = 10.0
+_TYRE_FRICTION = 1.0  # rubber on tarmac; the URDF's 0.5 makes the car slide wide in corners
+# Wheel contact points in the car frame (x forward from the rear axle, y left).
+WHEEL_OFFSETS = np.array(
+    [[0.0, HALF_TRACK], [0.0, -HALF_TRACK], [WHEELBASE, HALF_TRACK], [WHEELBASE, -HALF_TRACK]]
+)
+_CHASSIS_COLLISION = (
+    '<collision><origin rpy="0 0 0" xyz="0.18 0 0.045"/>'
+    '<geometry><box size="0.44 0.2 0.07"/></geometry></collision>'
+)
+
+
+def car_urdf() -> str:
+    """Path of pybullet's racecar.urdf with a chassis collision box added (written once)."""
+    source_dir = os.path.join(pybullet_data.getDataPath(), "racecar")
+    path = os.path.join(tempfile.gettempdir(), f"repaint_racecar_{pb.getAPIVersion()}.urdf")
+    if not os.path.exists(path):
+        with open(os.path.join(source_dir, "racecar.urdf")) as f:
+            text = f.read()
+        text = text.replace('filename="meshes/', f'filename="{source_dir}/meshes/')
+        text = text.replace('<link name="chassis">', '<link name="chassis">' + _CHASSIS_COLLISION)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    return path
+
+
+@dataclass
+class CarState:
+    """Kinematic state of all cars, one row each (world frame)."""
+
+    xy: np.ndarray  # (n, 2) centre position
+    yaw: np.ndarray  # (n,) heading, radians
+    speed: np.ndarray  # (n,) signed forward speed, m/s
+
+
+class World:
+    """One PyBullet DIRECT client with a ground plane, border walls and ``n_cars`` racecars.
+
+    Nothing connects until ``build()`` (the env calls it in its first ``reset``), so a World can
+    be pickled or sent to a subprocess before use.
+    """
+
+    def __init__(
+        self,
+        curbs: list[np.ndarray],
+        barriers: list[np.ndarray],
+        n_cars: int,
+        substeps: int = 10,
+        solver_iterations: int = 10,
+    ) -> None:
+        self.curbs = curbs
+        self.barriers = barriers
+        self.n_cars = n_cars
+        self.substeps = substeps
+        self.solver_iterations = solver_iterations
+        self.client: bullet_client.BulletClient | None = None
+        self.cars: list[int] = []
+        self.plane = -1
+        self.barrier_ids: list[int] = []
+
+    def build(self) -> None:
+        """Connect and load every body (no-op when already built)."""
+        if self.client is not None:
+            return
+        c = bullet_client.BulletClient(connection_mode=pb.DIRECT)
+        self.client = c
+        c.setGravity(0, 0, -9.81)
+        c.setPhysicsEngineParameter(
+            fixedTimeStep=1.0 / (CONTROL_HZ * self.substeps),
+            numSolverIterations=self.solver_iterations,
+        )
+        self.plane = c.loadURDF(os.path.join(pybullet_data.getDataPath(), "plane.urdf"))
+        curb_ids = [self._wall(line) for line in self.curbs]
+        self.barrier_ids = [self._wall(line) for line in self.barriers]
+        urdf = car_urdf()
+        for i in range(self.n_cars):
+            car = c.loadURDF(urdf, [PARK_DISTANCE + 10 * i, PARK_DISTANCE, 0.05])
+            c.setJointMotorControlArray(car, _FREE, pb.VELOCITY_CONTROL, forces=[0.0, 0.0])
+            for wheel in _WHEELS:
+                c.changeDynamics(car, wheel, lateralFriction=_TYRE_FRICTION)
+            for link in range(-1, c.getNumJoints(car)):
+                for curb in curb_ids:
+                    c.setCollisionFilterPair(car, curb, link, -1, enableCollision=0)
+            self.cars.append(car)
+
+    def _wall(self, line: np.ndarray) -> int:
+        """A static vertical triangle-mesh wall along the closed polyline ``line`` (n, 2)."""
+        n = len(line)
+        vertices = np.zeros((2 * n, 3))
+        vertices[0::2, :2] = line
+        vertices[1::2, :2] = line
+        vertices[1::2, 2] = WALL_HEIGHT
+        a = 2 * np.arange(n)
+        b = 2 * ((np.arange(n) + 1) % n)
+        faces = np.stack([a, b, a + 1, b, b + 1, a + 1], axis=1).reshape(-1)
+        assert self.client is not None
+        shape = self.client.createCollisionShape(
+            pb.GEOM_MESH, vertices=vertices.tolist(), indices=faces.tolist()
+        )
+        return self.client.createMultiBody(0, shape)
+
+    def place(self, car: int, x: float, y: float, yaw: float) -> None:
+        """Put car ``car`` (an index) at rest with its centre at (x, y), heading ``yaw``."""
+        assert self.client is not None
+        c, body = self.client, self.cars[car]
+        base = (x - CENTRE_OFFSET * np.cos(yaw), y - CENTRE_OFFSET * np.sin(yaw), 0.001)
+        c.resetBasePositionAndOrientation(body, base, c.getQuaternionFromEuler((0, 0, yaw)))
+        c.resetBaseVelocity(body, (0, 0, 0), (0, 0, 0))
+        for joint in (*_WHEELS, *_STEERING):
+            c.resetJointState(body, joint, 0.0, 0.0)
+        self.control(car, 0.0, 0.0)
+
+    def park(self, car: int) -> None:
+        """Move a finished car far away and stop it, so it affects no one."""
+        self.place(car, PARK_DISTANCE + 10 * car, PARK_DISTANCE, 0.0)
+
+    def control(self, car: int, steering: float, speed: float) -> None:
+        """Set the steering angle (radians, left positive) and wheel speed (m/s) targets."""
+        assert self.client is not None
+        c, body = self.client, self.cars[car]
+        omega = speed / WHEEL_RADIUS
+        c.setJointMotorControlArray(
+            body, _DRIVEN, pb.VELOCITY_CONTROL, targetVelocities=[omega] * 2,
+            forces=[_WHEEL_FORCE] * 2,
+        )
+        c.setJointMotorControlArray(
+            body, _STEERING, pb.POSITION_CONTROL, targetPositions=[steering, steering]
+        )
+
+    def step(self) -> None:
+        """Advance one control step (``substeps`` physics steps)."""
+        assert self.client is not None
+        step = self.client.stepSimulation
+        for _ in range(self.substeps):
+            step()
+
+    def state(self, cars: list[int]) -> CarState:
+        """Centre position, heading and forward speed of the cars with the given indices."""
+        assert self.client is not None
+        c = self.client
+        n = len(cars)
+        xy, yaw, speed = np.empty((n, 2)), np.empty(n), np.empty(n)
+        for k, car in enumerate(cars):
+            body = self.cars[car]
+            pos, orn = c.getBasePositionAndOrientation(body)
+            vel, _ = c.getBaseVelocity(body)
+            qx, qy, qz, qw = orn
+            heading = np.arctan2(2 * (qw * qz + qx * qy), 1 - 2 * (qy * qy + qz * qz))
+            cos, sin = np.cos(heading), np.sin(heading)
+            xy[k] = pos[0] + CENTRE_OFFSET * cos, pos[1] + CENTRE_OFFSET * sin
+            yaw[k] = heading
+            speed[k] = vel[0] * cos + vel[1] * sin
+        return CarState(xy, yaw, speed)
+
+    def lidar(self, xy: np.ndarray, yaw: np.ndarray, angles: np.ndarray, max_range: float):
+        """Distances (m, from each car's centre) along rays at ``angles`` relative to each heading.
+
+        One ``rayTestBatch`` for all cars; rays start ``RAY_START`` from the centre (outside the
+        car's own body) and hit walls and other cars. Returns (n_cars, n_rays), ``max_range``
+        where nothing is hit.
+        """
+        assert self.client is not None
+        world_angles = yaw[:, None] + angles[None, :]
+        d = np.stack([np.cos(world_angles), np.sin(world_angles)], axis=-1)  # (n, r, 2)
+        n, r = world_angles.shape
+        starts = np.empty((n, r, 3))
+        ends = np.empty((n, r, 3))
+        starts[..., :2] = xy[:, None, :] + RAY_START * d
+        ends[..., :2] = xy[:, None, :] + max_range * d
+        starts[..., 2] = ends[..., 2] = RAY_HEIGHT
+        hits = self.client.rayTestBatch(starts.reshape(-1, 3).tolist(), ends.reshape(-1, 3).tolist())
+        fraction = np.fromiter((h[2] for h in hits), dtype=float, count=n * r).reshape(n, r)
+        return RAY_START + fraction * (max_range - RAY_START)
+
+    def crashed(self, car: int) -> bool:
+        """True when the car touches anything but the ground (a barrier wall or another car)."""
+        assert self.client is not None
+        plane = self.plane
+        return any(contact[2] != plane for contact in self.client.getContactPoints(self.cars[car]))
+
+    def camera(self, car: int, xy: np.ndarray, yaw: float, width: int, height: int) -> np.ndarray:
+        """Grey-scale image in [0, 1], shape (height, width), from the car's front camera."""
+        assert self.client is not None
+        c = self.client
+        eye = (xy[0] + 0.25 * np.cos(yaw), xy[1] + 0.25 * np.sin(yaw), 0.15)
+        target = (xy[0] + 2.0 * np.cos(yaw), xy[1] + 2.0 * np.sin(yaw), 0.0)
+        view = c.computeViewMatrix(eye, target, (0, 0, 1))
+        proj = c.computeProjectionMatrixFOV(fov=90, aspect=width / height, nearVal=0.05, farVal=8)
+        _, _, rgb, _, _ = c.getCameraImage(
+            width, height, view, proj, renderer=pb.ER_TINY_RENDERER
+        )
+        rgb = np.asarray(rgb, dtype=np.float32).reshape(height, width, 4)[..., :3]
+        return rgb.mean(axis=-1) / 255.0
+
+    def close(self) -> None:
+        """Disconnect the client (the World can be built again afterwards)."""
+        if self.client is not None:
+            self.client.disconnect()
+        self.client = None
+        self.cars = []
+        self.barrier_ids = []
+
+    def __getstate__(self) -> dict:
+        """Pickle the description only; a copy reconnects lazily in ``build()``."""
+        state = self.__dict__.copy()
+        state.update(client=None, cars=[], barrier_ids=[], plane=-1)
+        return state

@@ -1,0 +1,36 @@
+"""Top-down picture of a race (matplotlib, Agg backend), for ``render_mode="rgb_array"``."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from envs.racing.physics import CAR_LENGTH, CarState
+from envs.racing.tracks import Track
+
+
+def top_down(track: Track, state: CarState | None, labels: list[str], size: int = 400) -> np.ndarray:
+    """RGB image (size, size, 3) uint8: borders, centre line, start line, cars as arrows."""
+    fig = plt.Figure(figsize=(size / 100, size / 100), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    for border in track.borders:
+        closed = np.vstack([border, border[:1]])
+        ax.plot(closed[:, 0], closed[:, 1], "k-", lw=1)
+    ax.plot(track.centre[:, 0], track.centre[:, 1], ":", color="0.6", lw=0.6)
+    start = track.waypoints[0]
+    ax.plot(start[[2, 4]], start[[3, 5]], "r-", lw=2)
+    if state is not None:
+        for (x, y), yaw, label in zip(state.xy, state.yaw, labels, strict=True):
+            color = "tab:gray" if label == "bot" else "tab:blue"
+            dx, dy = CAR_LENGTH * np.cos(yaw), CAR_LENGTH * np.sin(yaw)
+            ax.arrow(x - dx / 2, y - dy / 2, dx, dy, width=0.12, color=color,
+                     length_includes_head=True)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
