@@ -6,6 +6,7 @@ Bad input (a scenario, a teacher, a path) prints one line and exits with code 2;
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -54,7 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"--resume: no earlier run of {sc.name} ({sc.transfer.mode}, seed {sc.train.seed}) under runs/"
             )
-    res = train(sc, run_dir or _default_run_dir(sc), resume=args.resume, progress=not args.quiet)
+    command = "repaint " + shlex.join(args.argv)
+    res = train(sc, run_dir or _default_run_dir(sc), resume=args.resume, progress=not args.quiet, command=command)
     final = f"{res.final_score:.2f}" if res.final_score is not None else "-"
     print(f"run dir: {res.run_dir}\nfinal score: {final}  K (iterations to target): {res.K}  wall: {res.wall_s:.0f}s")
     return 0
@@ -82,8 +84,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from repaint_ma.learner import env_factory, scenario_teacher
+    from repaint_ma.rollout import VecParallelEnv
+
     for path in args.files:
         sc = scenario_mod.load(path)
+        if sc.teacher is not None:  # build one env to check the teacher's spaces against it
+            vec = VecParallelEnv([env_factory(sc)], agent_indicator=sc.ppo.agent_indicator)
+            scenario_teacher(sc, vec)
+            vec.close()
         print(f"{path}: ok ({sc.name}, env {sc.env.id}, mode {sc.transfer.mode})")
     return 0
 
@@ -144,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except (ScenarioError, TeacherError, UsageError) as err:

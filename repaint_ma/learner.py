@@ -31,8 +31,8 @@ from repaint_ma.evaluate import evaluate, iterations_to_target, make_eval_vec
 from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.rollout import Rollout, VecParallelEnv, collect, compute_gae
 from repaint_ma.runlog import MetricsLog, plot_curve
-from repaint_ma.scenario import PPOSpec, Scenario
-from repaint_ma.teacher import Teacher, load_teacher
+from repaint_ma.scenario import PPOSpec, Scenario, ScenarioError
+from repaint_ma.teacher import Teacher, TeacherError, load_teacher
 
 
 class TrainingDiverged(RuntimeError):
@@ -53,6 +53,14 @@ def env_factory(sc: Scenario) -> Callable[[], ParallelEnv]:
     """A callable building the scenario's target env (with the target reward)."""
     kwargs = sc.env_kwargs
     return lambda: envs.make(sc.env.id, **kwargs)
+
+
+def scenario_teacher(sc: Scenario, vec: VecParallelEnv) -> Teacher:
+    """Load the scenario's teacher for ``vec``'s spaces; a misfit is a ``ScenarioError`` on ``teacher.path``."""
+    try:
+        return load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space)
+    except TeacherError as err:
+        raise ScenarioError(sc.source, "teacher.path", str(err)) from None
 
 
 def _check_finite(name: str, value: torch.Tensor, k: int, run_dir: Path) -> None:
@@ -150,8 +158,13 @@ def seed_everything(seed: int) -> None:
     torch.use_deterministic_algorithms(True)
 
 
-def train(sc: Scenario, run_dir: Path, resume: bool = False, progress: bool = True) -> RunResult:
-    """Train the scenario's student in ``run_dir`` (resuming from its checkpoint if asked)."""
+def train(
+    sc: Scenario, run_dir: Path, resume: bool = False, progress: bool = True, command: str | None = None
+) -> RunResult:
+    """Train the scenario's student in ``run_dir`` (resuming from its checkpoint if asked).
+
+    ``command`` is recorded in the run's card as the way to re-make it (a teacher's recipe).
+    """
     ppo, tr, mode = sc.ppo, sc.train, sc.transfer.mode
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(tr.seed)
@@ -165,7 +178,7 @@ def train(sc: Scenario, run_dir: Path, resume: bool = False, progress: bool = Tr
     teacher: Teacher | None = None
     teacher_vec: VecParallelEnv | None = None
     if mode != "baseline":
-        teacher = load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space)
+        teacher = scenario_teacher(sc, vec)
     if mode in ("it", "repaint"):
         teacher_vec = VecParallelEnv([env_fn] * ppo.num_envs, agent_indicator=ppo.agent_indicator)
 
@@ -252,10 +265,11 @@ def train(sc: Scenario, run_dir: Path, resume: bool = False, progress: bool = Tr
     for v in (vec, eval_vec, teacher_vec):
         if v is not None:
             v.close()
-    return _finish(sc, run_dir, log.rows)
+    command = command or f"repaint run {sc.source} --mode {sc.transfer.mode} --seed {sc.train.seed} --run-dir {run_dir}"
+    return _finish(sc, run_dir, log.rows, student, command)
 
 
-def _finish(sc: Scenario, run_dir: Path, rows: list[dict[str, Any]]) -> RunResult:
+def _finish(sc: Scenario, run_dir: Path, rows: list[dict[str, Any]], student: ActorCritic, command: str) -> RunResult:
     evals = [(int(r["iteration"]), r["score"]) for r in rows if r.get("score") is not None]
     its, scores = [i for i, _ in evals], [s for _, s in evals]
     target = sc.train.target_score
@@ -266,14 +280,17 @@ def _finish(sc: Scenario, run_dir: Path, rows: list[dict[str, Any]]) -> RunResul
     card = {
         "scenario": sc.name,
         "env": {"id": sc.env.id, "kwargs": sc.env_kwargs},
+        "observation_shape": [student.config["obs_dim"]],
+        "action_space": str(student.config["action_space"]),
         "mode": sc.transfer.mode,
         "seed": sc.train.seed,
         "iterations": len(rows),
         "env_steps": int(rows[-1]["env_steps"]) if rows else 0,
         "score": final,
+        "score_means": f"last {sc.train.smooth} evaluations x {sc.train.eval_episodes} episodes",
         "K": K,
         "wall_s": round(wall, 1),
-        "command": f"repaint run {sc.source} --mode {sc.transfer.mode} --seed {sc.train.seed}",
+        "command": command,
     }
     (run_dir / "card.yaml").write_text(yaml.safe_dump(card, sort_keys=False))
     return RunResult(run_dir, its, scores, K, final, wall)
