@@ -37,9 +37,7 @@ class Actions:
                 self.steering = np.array([float(a["steering_angle"]) for a in grid])
                 self.speed = np.array([float(a["speed"]) for a in grid])
             except (KeyError, TypeError, ValueError) as err:
-                raise ValueError(
-                    "actions must be a list of {'steering_angle': degrees, 'speed': m/s} dicts"
-                ) from err
+                raise ValueError("actions must be a list of {'steering_angle': degrees, 'speed': m/s} dicts") from err
             if len(grid) == 0 or (abs(self.steering) > MAX_STEERING).any():
                 raise ValueError(f"actions need 1+ entries with |steering_angle| <= {MAX_STEERING}")
             self.space = spaces.Discrete(len(grid))
@@ -53,15 +51,13 @@ class Actions:
         if self.kind == "discrete":
             i = int(action)
             return float(self.steering[i]), float(self.speed[i])
-        a = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
-        return MAX_STEERING * a[0], MIN_SPEED + (a[1] + 1.0) / 2 * (MAX_SPEED - MIN_SPEED)
+        a0, a1 = (min(1.0, max(-1.0, float(v))) for v in action)
+        return MAX_STEERING * a0, MIN_SPEED + (a1 + 1.0) / 2 * (MAX_SPEED - MIN_SPEED)
 
     def encode(self, steering: float, speed: float) -> Any:
         """The env action closest to (steering degrees, speed m/s)."""
         if self.kind == "discrete":
-            cost = ((self.steering - steering) / MAX_STEERING) ** 2 + (
-                (self.speed - speed) / MAX_SPEED
-            ) ** 2
+            cost = ((self.steering - steering) / MAX_STEERING) ** 2 + ((self.speed - speed) / MAX_SPEED) ** 2
             return int(cost.argmin())
         a0 = steering / MAX_STEERING
         a1 = 2 * (speed - MIN_SPEED) / (MAX_SPEED - MIN_SPEED) - 1

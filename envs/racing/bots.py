@@ -22,8 +22,7 @@ from envs.racing.physics import WHEELBASE
 class PurePursuit:
     """Steer toward the centre-line point ``lookahead`` metres ahead (pure-pursuit law)."""
 
-    def __init__(self, actions: Actions | None = None, speed: float = 1.5,
-                 lookahead: float = 0.8) -> None:
+    def __init__(self, actions: Actions | None = None, speed: float = 1.5, lookahead: float = 0.8) -> None:
         self.actions = actions
         self.speed = speed
         self.lookahead = lookahead

@@ -88,7 +88,7 @@ class RacingEnv(ParallelEnv):
         camera: bool | tuple[int, int] = False,
         start_positions: list[float] | None = None,
         random_start: bool = False,
-        substeps: int = 10,
+        substeps: int = 16,
         solver_iterations: int = 10,
         wall_margin: float | None = 0.6,
         render_mode: str | None = None,
@@ -106,9 +106,7 @@ class RacingEnv(ParallelEnv):
         self.actions = Actions(action_space, actions)
         self.reward_fn = load_reward(reward)
         self.max_steps, self.laps = max_steps, laps
-        self.lidar_angles = (2 * np.pi * np.arange(lidar_rays) / lidar_rays + np.pi) % (
-            2 * np.pi
-        ) - np.pi
+        self.lidar_angles = (2 * np.pi * np.arange(lidar_rays) / lidar_rays + np.pi) % (2 * np.pi) - np.pi
         self.lidar_range = lidar_range
         self.camera_size = DEFAULT_CAMERA if camera is True else (camera or None)
         self.start_positions = start_positions
@@ -116,7 +114,15 @@ class RacingEnv(ParallelEnv):
         self.render_mode = render_mode
         self.bot_driver = PurePursuit(speed=bot_speed)
         barriers = [] if wall_margin is None else self.track.offset_borders(wall_margin)
-        self.world = World(self.track.borders, barriers, cars + bots, substeps, solver_iterations)
+        self.world = World(
+            self.track.borders,
+            barriers,
+            cars + bots,
+            self.lidar_angles,
+            lidar_range,
+            substeps,
+            solver_iterations,
+        )
 
         self.possible_agents = [f"car_{i}" for i in range(cars)]
         n_pixels = int(np.prod(self.camera_size)) if self.camera_size else 0
@@ -162,8 +168,7 @@ class RacingEnv(ParallelEnv):
         for car, s in enumerate(arcs):
             x, y, direction = self.track.point_at(float(s))
             side = stagger * (1 if car % 2 == 0 else -1)
-            self.world.place(car, x - side * np.sin(direction), y + side * np.cos(direction),
-                             direction)
+            self.world.place(car, x - side * np.sin(direction), y + side * np.cos(direction), direction)
         self.agents = list(self.possible_agents)
         self.racing = list(range(n_total))  # car indices on the track (agents, then bots)
         self.steering = np.zeros(n_total)
@@ -193,21 +198,19 @@ class RacingEnv(ParallelEnv):
         self.steps += 1
 
         place = place_on_track(self.track, *self._poses())
-        self.progress.update(np.array(self.racing), place.s)
+        self.progress.update(np.array(self.racing, dtype=int), place.s)
         crashed = np.array([self.world.crashed(car) for car in self.racing])
         obs, infos, params = self._observe(place, crashed)
         rewards, terminations, truncations = {}, {}, {}
-        laps = self.progress.laps(np.arange(self.n_cars))
-        for agent, p in zip(self.agents, params, strict=False):
+        for agent, p in zip(self.agents, params, strict=True):
             rewards[agent] = self.reward_fn(p)
-            car = int(agent[4:])
-            terminations[agent] = bool(p["is_offtrack"] or p["is_crashed"] or laps[car] >= self.laps)
+            finished = infos[agent]["laps"] >= self.laps
+            terminations[agent] = p["is_offtrack"] or p["is_crashed"] or finished
             truncations[agent] = self.steps >= self.max_steps
         self._retire(
             [a for a in self.agents if terminations[a] or truncations[a]],
-            [car for car, p in zip(self.racing, params, strict=True) if car >= self.n_cars
-             and (p["is_offtrack"] or p["is_crashed"])],
-        )  # fmt: skip
+            [car for car, p in self._bot_params.items() if p["is_offtrack"] or p["is_crashed"]],
+        )
         return obs, rewards, terminations, truncations, infos
 
     def _retire(self, agents: list[str], bots: list[int]) -> None:
@@ -221,40 +224,40 @@ class RacingEnv(ParallelEnv):
 
     def _observe(self, place: Placement, crashed: np.ndarray) -> tuple[dict, dict, list]:
         """Observations, infos and params of the live agents (bots' params kept for driving)."""
-        state = self._state
-        racing = np.array(self.racing)
+        state, racing = self._state, np.array(self.racing, dtype=int)
         steering = self.steering[racing]
+        percent = self.progress.percent(racing)
         params = deepracer_params(
-            self.track, place, state.xy, state.yaw, state.speed, steering,
-            self.progress.percent(racing), self.steps, crashed,
-        )  # fmt: skip
+            self.track,
+            place,
+            state.xy,
+            state.yaw,
+            state.speed,
+            steering,
+            percent,
+            self.steps,
+            crashed,
+        )
         k = len(self.agents)
         self._bot_params = dict(zip(self.racing[k:], params[k:], strict=True))
-        lidar = self.world.lidar(state.xy[:k], state.yaw[:k], self.lidar_angles, self.lidar_range)
-        seg = place.seg[:k]
-        lateral = place.lateral[:k]
-        half = np.where(lateral > 0, self.track.half_left[seg], self.track.half_right[seg])
-        vector = np.column_stack([
-            lidar / self.lidar_range,
-            state.speed[:k] / MAX_SPEED,
-            steering[:k] / MAX_STEERING,
-            place.heading_error[:k] / np.pi,
-            lateral / half,
-            self.progress.percent(racing[:k]) / 100.0,
-        ])  # fmt: skip
-        if self.camera_size:
-            images = [
-                self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
-                for i, car in enumerate(self.racing[:k])
-            ]
-            vector = np.hstack([vector, np.stack(images)])
-        vector = np.clip(vector, self._low, self._high).astype(np.float32)
-        laps = self.progress.laps(racing[:k])
+        lateral, seg, r = place.lateral[:k], place.seg[:k], len(self.lidar_angles)
+        vector = np.empty((k, len(self._low)), dtype=np.float32)
+        vector[:, :r] = self.world.lidar(state.xy[:k], state.yaw[:k]) / self.lidar_range
+        vector[:, r] = state.speed[:k] / MAX_SPEED
+        vector[:, r + 1] = steering[:k] / MAX_STEERING
+        vector[:, r + 2] = place.heading_error[:k] / np.pi
+        vector[:, r + 3] = lateral / np.where(lateral > 0, self.track.half_left[seg], self.track.half_right[seg])
+        vector[:, r + 4] = percent[:k] / 100.0
+        for i, car in enumerate(self.racing[:k] if self.camera_size else []):
+            image = self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size)
+            vector[i, r + 5 :] = image.ravel()
+        np.minimum(np.maximum(vector, self._low, out=vector), self._high, out=vector)
+        laps = self.progress.laps(racing[:k]).tolist()
         time = self.steps / CONTROL_HZ
         obs, infos = {}, {}
         for i, agent in enumerate(self.agents):
             obs[agent] = vector[i]
-            infos[agent] = {"params": params[i], "laps": int(laps[i]), "time": time}
+            infos[agent] = {"params": params[i], "laps": laps[i], "time": time}
             self.params[agent] = params[i]
         return obs, infos, params[:k]
 
@@ -279,12 +282,12 @@ def single_car(**kwargs: Any) -> RacingEnv:
     """``racing/single-car``: time trial, one learning car ``car_0`` (see ``RacingEnv``)."""
     for key in ("cars", "bots"):
         if key in kwargs:
-            raise ValueError(f"racing/single-car has one car and no bots; use racing/multi-car "
-                             f"for {key}={kwargs[key]!r}")
+            raise ValueError(
+                f"racing/single-car has one car and no bots; use racing/multi-car for {key}={kwargs[key]!r}"
+            )
     return RacingEnv(cars=1, bots=0, name="racing_single_car_v0", **kwargs)
 
 
-def multi_car(cars: int = 2, bots: int = 1, reward: str | RewardFn = "avoid_cars",
-              **kwargs: Any) -> RacingEnv:
+def multi_car(cars: int = 2, bots: int = 1, reward: str | RewardFn = "avoid_cars", **kwargs: Any) -> RacingEnv:
     """``racing/multi-car``: ``cars`` learning cars sharing one policy plus ``bots`` bots."""
     return RacingEnv(cars=cars, bots=bots, reward=reward, name="racing_multi_car_v0", **kwargs)

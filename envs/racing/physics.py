@@ -16,6 +16,7 @@ control step is ``substeps`` fixed physics steps of ``1 / (CONTROL_HZ * substeps
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -44,12 +45,9 @@ _STEERING = (4, 6)
 _WHEEL_FORCE = 10.0
 _TYRE_FRICTION = 1.0  # rubber on tarmac; the URDF's 0.5 makes the car slide wide in corners
 # Wheel contact points in the car frame (x forward from the rear axle, y left).
-WHEEL_OFFSETS = np.array(
-    [[0.0, HALF_TRACK], [0.0, -HALF_TRACK], [WHEELBASE, HALF_TRACK], [WHEELBASE, -HALF_TRACK]]
-)
+WHEEL_OFFSETS = np.array([[0.0, HALF_TRACK], [0.0, -HALF_TRACK], [WHEELBASE, HALF_TRACK], [WHEELBASE, -HALF_TRACK]])
 _CHASSIS_COLLISION = (
-    '<collision><origin rpy="0 0 0" xyz="0.18 0 0.045"/>'
-    '<geometry><box size="0.44 0.2 0.07"/></geometry></collision>'
+    '<collision><origin rpy="0 0 0" xyz="0.18 0 0.045"/><geometry><box size="0.44 0.2 0.07"/></geometry></collision>'
 )
 
 
@@ -69,6 +67,11 @@ def car_urdf() -> str:
     return path
 
 
+_DESCRIPTION = (
+    "curbs", "barriers", "n_cars", "lidar_angles", "lidar_range", "substeps", "solver_iterations",
+)  # fmt: skip
+
+
 @dataclass
 class CarState:
     """Kinematic state of all cars, one row each (world frame)."""
@@ -81,6 +84,8 @@ class CarState:
 class World:
     """One PyBullet DIRECT client with a ground plane, border walls and ``n_cars`` racecars.
 
+    ``lidar_angles`` (radians, left of the heading) and ``lidar_range`` (m) define the rays.
+
     Nothing connects until ``build()`` (the env calls it in its first ``reset``), so a World can
     be pickled or sent to a subprocess before use.
     """
@@ -90,9 +95,14 @@ class World:
         curbs: list[np.ndarray],
         barriers: list[np.ndarray],
         n_cars: int,
-        substeps: int = 10,
+        lidar_angles: np.ndarray,
+        lidar_range: float,
+        substeps: int = 16,
         solver_iterations: int = 10,
     ) -> None:
+        self.lidar_angles, self.lidar_range = lidar_angles, lidar_range
+        unit = np.exp(1j * lidar_angles)  # ray directions in the car frame, as complex numbers
+        self._ray_local = np.concatenate([RAY_START * unit, lidar_range * unit])
         self.curbs = curbs
         self.barriers = barriers
         self.n_cars = n_cars
@@ -109,6 +119,10 @@ class World:
             return
         c = bullet_client.BulletClient(connection_mode=pb.DIRECT)
         self.client = c
+        # bound methods of the hot calls (BulletClient's __getattr__ costs microseconds per call)
+        self._motors = c.setJointMotorControlArray
+        self._pose, self._velocity = c.getBasePositionAndOrientation, c.getBaseVelocity
+        self._rays, self._contacts, self._step = c.rayTestBatch, c.getContactPoints, c.stepSimulation
         c.setGravity(0, 0, -9.81)
         c.setPhysicsEngineParameter(
             fixedTimeStep=1.0 / (CONTROL_HZ * self.substeps),
@@ -139,9 +153,7 @@ class World:
         b = 2 * ((np.arange(n) + 1) % n)
         faces = np.stack([a, b, a + 1, b, b + 1, a + 1], axis=1).reshape(-1)
         assert self.client is not None
-        shape = self.client.createCollisionShape(
-            pb.GEOM_MESH, vertices=vertices.tolist(), indices=faces.tolist()
-        )
+        shape = self.client.createCollisionShape(pb.GEOM_MESH, vertices=vertices.tolist(), indices=faces.tolist())
         return self.client.createMultiBody(0, shape)
 
     def place(self, car: int, x: float, y: float, yaw: float) -> None:
@@ -161,67 +173,55 @@ class World:
 
     def control(self, car: int, steering: float, speed: float) -> None:
         """Set the steering angle (radians, left positive) and wheel speed (m/s) targets."""
-        assert self.client is not None
-        c, body = self.client, self.cars[car]
-        omega = speed / WHEEL_RADIUS
-        c.setJointMotorControlArray(
-            body, _DRIVEN, pb.VELOCITY_CONTROL, targetVelocities=[omega] * 2,
-            forces=[_WHEEL_FORCE] * 2,
-        )
-        c.setJointMotorControlArray(
-            body, _STEERING, pb.POSITION_CONTROL, targetPositions=[steering, steering]
-        )
+        body, omega = self.cars[car], speed / WHEEL_RADIUS
+        self._motors(body, _DRIVEN, pb.VELOCITY_CONTROL, targetVelocities=[omega, omega],
+                     forces=[_WHEEL_FORCE, _WHEEL_FORCE])  # fmt: skip
+        self._motors(body, _STEERING, pb.POSITION_CONTROL, targetPositions=[steering, steering])
 
     def step(self) -> None:
         """Advance one control step (``substeps`` physics steps)."""
-        assert self.client is not None
-        step = self.client.stepSimulation
+        step = self._step
         for _ in range(self.substeps):
             step()
 
     def state(self, cars: list[int]) -> CarState:
         """Centre position, heading and forward speed of the cars with the given indices."""
-        assert self.client is not None
-        c = self.client
-        n = len(cars)
-        xy, yaw, speed = np.empty((n, 2)), np.empty(n), np.empty(n)
-        for k, car in enumerate(cars):
+        rows = []
+        for car in cars:
             body = self.cars[car]
-            pos, orn = c.getBasePositionAndOrientation(body)
-            vel, _ = c.getBaseVelocity(body)
-            qx, qy, qz, qw = orn
-            heading = np.arctan2(2 * (qw * qz + qx * qy), 1 - 2 * (qy * qy + qz * qz))
-            cos, sin = np.cos(heading), np.sin(heading)
-            xy[k] = pos[0] + CENTRE_OFFSET * cos, pos[1] + CENTRE_OFFSET * sin
-            yaw[k] = heading
-            speed[k] = vel[0] * cos + vel[1] * sin
-        return CarState(xy, yaw, speed)
+            pos, (qx, qy, qz, qw) = self._pose(body)
+            vel = self._velocity(body)[0]
+            yaw = math.atan2(2 * (qw * qz + qx * qy), 1 - 2 * (qy * qy + qz * qz))
+            cos, sin = math.cos(yaw), math.sin(yaw)
+            rows.append((pos[0] + CENTRE_OFFSET * cos, pos[1] + CENTRE_OFFSET * sin, yaw,
+                         vel[0] * cos + vel[1] * sin))  # fmt: skip
+        table = np.array(rows, dtype=float).reshape(len(cars), 4)
+        return CarState(table[:, 0:2], table[:, 2], table[:, 3])
 
-    def lidar(self, xy: np.ndarray, yaw: np.ndarray, angles: np.ndarray, max_range: float):
-        """Distances (m, from each car's centre) along rays at ``angles`` relative to each heading.
+    def lidar(self, xy: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+        """Distances (m, from each car's centre) along the lidar rays of each car.
 
-        One ``rayTestBatch`` for all cars; rays start ``RAY_START`` from the centre (outside the
-        car's own body) and hit walls and other cars. Returns (n_cars, n_rays), ``max_range``
-        where nothing is hit.
+        One ``rayTestBatch`` for all cars; ray k points ``lidar_angles[k]`` left of the heading,
+        starts ``RAY_START`` from the centre (outside the car's own body) at ``RAY_HEIGHT`` and
+        hits walls, borders and other cars. Returns (n_cars, n_rays), ``lidar_range`` where
+        nothing is hit.
         """
         assert self.client is not None
-        world_angles = yaw[:, None] + angles[None, :]
-        d = np.stack([np.cos(world_angles), np.sin(world_angles)], axis=-1)  # (n, r, 2)
-        n, r = world_angles.shape
-        starts = np.empty((n, r, 3))
-        ends = np.empty((n, r, 3))
-        starts[..., :2] = xy[:, None, :] + RAY_START * d
-        ends[..., :2] = xy[:, None, :] + max_range * d
-        starts[..., 2] = ends[..., 2] = RAY_HEIGHT
-        hits = self.client.rayTestBatch(starts.reshape(-1, 3).tolist(), ends.reshape(-1, 3).tolist())
-        fraction = np.fromiter((h[2] for h in hits), dtype=float, count=n * r).reshape(n, r)
-        return RAY_START + fraction * (max_range - RAY_START)
+        k, r = len(xy), len(self.lidar_angles)
+        tips = (xy[:, 0] + 1j * xy[:, 1])[:, None] + self._ray_local * np.exp(1j * yaw)[:, None]
+        points = np.empty((2, k, r, 3))  # starts, ends
+        points[..., 0] = tips.real.reshape(k, 2, r).swapaxes(0, 1)
+        points[..., 1] = tips.imag.reshape(k, 2, r).swapaxes(0, 1)
+        points[..., 2] = RAY_HEIGHT
+        hits = self._rays(points[0].reshape(-1, 3), points[1].reshape(-1, 3))
+        fraction = np.array([hit[2] for hit in hits]).reshape(k, r)
+        return RAY_START + fraction * (self.lidar_range - RAY_START)
 
     def crashed(self, car: int) -> bool:
         """True when the car touches anything but the ground (a barrier wall or another car)."""
         assert self.client is not None
         plane = self.plane
-        return any(contact[2] != plane for contact in self.client.getContactPoints(self.cars[car]))
+        return any(contact[2] != plane for contact in self._contacts(self.cars[car]))
 
     def camera(self, car: int, xy: np.ndarray, yaw: float, width: int, height: int) -> np.ndarray:
         """Grey-scale image in [0, 1], shape (height, width), from the car's front camera."""
@@ -231,9 +231,7 @@ class World:
         target = (xy[0] + 2.0 * np.cos(yaw), xy[1] + 2.0 * np.sin(yaw), 0.0)
         view = c.computeViewMatrix(eye, target, (0, 0, 1))
         proj = c.computeProjectionMatrixFOV(fov=90, aspect=width / height, nearVal=0.05, farVal=8)
-        _, _, rgb, _, _ = c.getCameraImage(
-            width, height, view, proj, renderer=pb.ER_TINY_RENDERER
-        )
+        _, _, rgb, _, _ = c.getCameraImage(width, height, view, proj, renderer=pb.ER_TINY_RENDERER)
         rgb = np.asarray(rgb, dtype=np.float32).reshape(height, width, 4)[..., :3]
         return rgb.mean(axis=-1) / 255.0
 
@@ -247,6 +245,7 @@ class World:
 
     def __getstate__(self) -> dict:
         """Pickle the description only; a copy reconnects lazily in ``build()``."""
-        state = self.__dict__.copy()
-        state.update(client=None, cars=[], barrier_ids=[], plane=-1)
-        return state
+        return {name: getattr(self, name) for name in _DESCRIPTION}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)

@@ -28,8 +28,7 @@ def top_down(track: Track, state: CarState | None, labels: list[str], size: int 
         for (x, y), yaw, label in zip(state.xy, state.yaw, labels, strict=True):
             color = "tab:gray" if label == "bot" else "tab:blue"
             dx, dy = CAR_LENGTH * np.cos(yaw), CAR_LENGTH * np.sin(yaw)
-            ax.arrow(x - dx / 2, y - dy / 2, dx, dy, width=0.12, color=color,
-                     length_includes_head=True)
+            ax.arrow(x - dx / 2, y - dy / 2, dx, dy, width=0.12, color=color, length_includes_head=True)
     ax.set_aspect("equal")
     ax.axis("off")
     canvas.draw()

@@ -125,17 +125,10 @@ class CheckedReward:
         try:
             value = self.fn(params)
         except Exception as err:
+            raise RewardFunctionError(f"{self.source} raised {err!r}; params keys: {sorted(params)}") from err
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
             raise RewardFunctionError(
-                f"{self.source} raised {err!r}; params keys: {sorted(params)}"
-            ) from err
-        if (
-            not isinstance(value, numbers.Real)
-            or isinstance(value, bool)
-            or not math.isfinite(value)
-        ):
-            raise RewardFunctionError(
-                f"{self.source} returned {value!r}, not a finite number; "
-                f"params keys: {sorted(params)}"
+                f"{self.source} returned {value!r}, not a finite number; params keys: {sorted(params)}"
             )
         return float(value)
 

@@ -59,6 +59,7 @@ class Track:
     centre: np.ndarray = field(init=False)  # (N, 2)
     seg_dir: np.ndarray = field(init=False)  # (N, 2) unit direction of segment i -> i+1
     seg_len: np.ndarray = field(init=False)  # (N,)
+    seg_angle: np.ndarray = field(init=False)  # (N,) direction of segment i, radians
     arc: np.ndarray = field(init=False)  # (N,) arc length at waypoint i
     length: float = field(init=False)
     half_left: np.ndarray = field(init=False)  # (N,) border distance to the left of the centre
@@ -73,6 +74,7 @@ class Track:
         self.centre = c
         self.seg_len = np.linalg.norm(delta, axis=1)
         self.seg_dir = delta / self.seg_len[:, None]
+        self.seg_angle = np.arctan2(self.seg_dir[:, 1], self.seg_dir[:, 0])
         self.arc = np.concatenate([[0.0], np.cumsum(self.seg_len)[:-1]])
         self.length = float(self.seg_len.sum())
         inner_left = _cross(self.seg_dir, inner - c) > 0
@@ -102,26 +104,23 @@ class Track:
         Returns the segment index (k,), the arc length s in [0, length) (k,) and the signed
         lateral offset (k,), positive to the left of the driving direction.
         """
-        rel = points[:, None, :] - self.centre[None]  # (k, N, 2)
-        t = np.clip(np.einsum("knd,nd->kn", rel, self.seg_dir), 0.0, self.seg_len)
-        foot = rel - t[..., None] * self.seg_dir
-        dist2 = np.einsum("knd,knd->kn", foot, foot)
-        seg = dist2.argmin(axis=1)
+        rel = points[:, None, :] - self.centre  # (k, N, 2)
+        along = rel[..., 0] * self.seg_dir[:, 0] + rel[..., 1] * self.seg_dir[:, 1]
+        t = np.minimum(np.maximum(along, 0.0), self.seg_len)
+        fx = rel[..., 0] - t * self.seg_dir[:, 0]
+        fy = rel[..., 1] - t * self.seg_dir[:, 1]
+        seg = (fx * fx + fy * fy).argmin(axis=1)
         rows = np.arange(len(points))
         s = (self.arc[seg] + t[rows, seg]) % self.length
         lateral = _cross(self.seg_dir[seg], rel[rows, seg])
         return seg, s, lateral
-
-    def half_widths(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Left and right border distances at segments ``seg``."""
-        return self.half_left[seg], self.half_right[seg]
 
     def point_at(self, s: float) -> tuple[float, float, float]:
         """Centre-line point (x, y) and direction (radians) at arc length ``s``."""
         s = s % self.length
         i = int(np.searchsorted(self.arc, s, side="right") - 1)
         x, y = self.centre[i] + (s - self.arc[i]) * self.seg_dir[i]
-        return float(x), float(y), float(np.arctan2(self.seg_dir[i, 1], self.seg_dir[i, 0]))
+        return float(x), float(y), float(self.seg_angle[i])
 
 
 def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
@@ -155,8 +154,7 @@ def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
     if width.min() < CAR_WIDTH:
         i = int(width.argmin())
         raise ValueError(
-            f"track {source}: width {width[i]:.2f} m at waypoint {i} is narrower than the car "
-            f"({CAR_WIDTH} m)"
+            f"track {source}: width {width[i]:.2f} m at waypoint {i} is narrower than the car ({CAR_WIDTH} m)"
         )
     inner, outer = array[:, 2:4], array[:, 4:6]
     for name, border in (("inner", inner), ("outer", outer)):
@@ -177,9 +175,7 @@ def load_track(track: str | Path) -> Track:
     if path.suffix != ".npy":
         path = TRACKS_DIR / f"{track}.npy"
         if not path.exists():
-            raise ValueError(
-                f"unknown track {track!r}: give a .npy path or one of {shipped_tracks()}"
-            )
+            raise ValueError(f"unknown track {track!r}: give a .npy path or one of {shipped_tracks()}")
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:

@@ -1,0 +1,133 @@
+"""Racing envs: PettingZoo API, SuperSuit, rendering, pickling and the DeepRacer params."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+import supersuit as ss
+from pettingzoo.test import parallel_api_test
+
+import envs
+from envs.racing import PurePursuit, single_car
+from envs.racing.params import PARAM_KEYS
+
+OVAL_LENGTH = 12.0 + 4 * math.pi  # two 6 m straights, two half circles of radius 2 m
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kwargs"),
+    [
+        ("racing/single-car", {}),
+        ("racing/single-car", {"action_space": "continuous", "camera": (8, 6)}),
+        ("racing/multi-car", {"cars": 3, "bots": 2}),
+    ],
+)
+def test_parallel_api(env_id, kwargs):
+    env = envs.make(env_id, max_steps=40, **kwargs)
+    parallel_api_test(env, num_cycles=60)
+    assert env.observation_space("car_0") is env.observation_space("car_0")
+
+
+def test_default_spaces():
+    env = single_car()
+    assert env.possible_agents == ["car_0"]
+    assert env.observation_space("car_0").shape == (21,)
+    assert env.observation_space("car_0").dtype == np.float32
+    assert env.action_space("car_0").n == 15
+    assert env.actions.decode(0) == (-30.0, 1.0)
+    assert env.actions.decode(14) == (30.0, 3.0)
+    assert env.reward_fn.source == "built-in reward 'centerline'"
+
+
+def test_supersuit_vector_env():
+    vec = ss.pettingzoo_env_to_vec_env_v1(envs.make("racing/single-car", max_steps=20))
+    vec = ss.concat_vec_envs_v1(vec, 2, num_cpus=0, base_class="gymnasium")
+    obs, _ = vec.reset(seed=0)
+    assert obs.shape == (2, 21)
+    for _ in range(25):  # crosses the time limit: the vector env resets by itself
+        obs, rewards, _, _, _ = vec.step(np.array([2, 2]))
+    assert obs.shape == (2, 21) and rewards.shape == (2,)
+    vec.close()
+
+
+def test_render_rgb_array():
+    env = envs.make("racing/multi-car", render_mode="rgb_array")
+    env.reset(seed=0)
+    image = env.render()
+    assert image.shape == (400, 400, 3) and image.dtype == np.uint8
+    assert (image < 128).any() and (image > 200).any()  # dark borders on a light background
+
+
+def test_pickle_before_and_after_use():
+    env = single_car(track="sbend")
+    copy = pickle.loads(pickle.dumps(env))
+    obs, _ = copy.reset(seed=0)
+    env.reset(seed=0)
+    again = pickle.loads(pickle.dumps(env))  # a used env pickles its description only
+    assert np.array_equal(again.reset(seed=0)[0]["car_0"], obs["car_0"])
+
+
+def _step_straight(env, steps):
+    for _ in range(steps):
+        *_, infos = env.step({agent: env.actions.encode(0.0, 1.0) for agent in env.agents})
+    return infos
+
+
+def test_params_keys_types_and_values_mid_track():
+    env = single_car(start_positions=[3.0])  # middle of the oval's first straight
+    env.reset(seed=0)
+    infos = _step_straight(env, 3)
+    params = infos["car_0"]["params"]
+    assert set(PARAM_KEYS) <= set(params)
+    for key in ("all_wheels_on_track", "is_left_of_center", "is_offtrack", "is_crashed",
+                "is_reversed", "object_in_camera"):  # fmt: skip
+        assert type(params[key]) is bool, key
+    for key in ("x", "y", "distance_from_center", "heading", "progress", "speed",
+                "steering_angle", "track_width", "track_length"):  # fmt: skip
+        assert type(params[key]) is float, key
+    assert type(params["steps"]) is int and params["steps"] == 3
+    assert params["all_wheels_on_track"] and not params["is_offtrack"]
+    assert not params["is_crashed"] and not params["is_reversed"]
+    assert params["track_width"] == pytest.approx(0.9)
+    assert params["track_length"] == pytest.approx(OVAL_LENGTH, rel=1e-3)  # chords of arcs
+    assert params["distance_from_center"] < 0.02 and abs(params["heading"]) < 2.0
+    assert params["steering_angle"] == 0.0 and 0.5 < params["speed"] < 1.1
+    assert 3.1 < params["x"] < 3.6 and abs(params["y"]) < 0.02
+    assert 0.0 < params["progress"] < 3.0
+    assert params["waypoints"] is env.track.waypoint_list  # shared, never copied
+    assert len(params["waypoints"]) == 98 and type(params["waypoints"][0]) is tuple
+    prev, nxt = params["closest_waypoints"]
+    assert nxt == prev + 1 and params["waypoints"][prev][0] <= params["x"]
+    assert params["closest_objects"] == [0, 0] and params["objects_location"] == []
+    assert not params["object_in_camera"]
+
+
+def test_multi_car_objects_are_the_other_cars():
+    env = envs.make("racing/multi-car", cars=2, bots=1)
+    _, infos = env.reset(seed=0)
+    params = infos["car_0"]["params"]
+    assert len(params["objects_location"]) == 2  # car_1 and the bot
+    for key in ("objects_heading", "objects_speed", "objects_distance",
+                "objects_left_of_center"):  # fmt: skip
+        assert len(params[key]) == 2
+    # grid: bot in front at the start line, car_0 1 m behind, car_1 2 m behind
+    ahead, behind = params["closest_objects"]
+    bot_s = params["objects_distance"][behind]  # the bot, on the start line
+    assert min(bot_s, env.track.length - bot_s) < 0.05
+    assert params["object_in_camera"]
+
+
+def test_progress_grows_monotonically_for_pure_pursuit():
+    env = single_car(action_space="continuous")
+    env.reset(seed=0)
+    driver = PurePursuit(env.actions, speed=2.0)
+    progress = [0.0]
+    while env.agents:
+        _, _, terminations, truncations, infos = env.step({"car_0": driver.act(env, "car_0")})
+        progress.append(infos["car_0"]["params"]["progress"])
+    assert terminations["car_0"] and not truncations["car_0"]
+    assert np.all(np.diff(progress) >= 0.0)
+    assert progress[-1] == 100.0 and infos["car_0"]["laps"] == 1

@@ -1,0 +1,119 @@
+"""Racing rules: laps, progress, off-track, crashes, and the pure-pursuit driver on every track."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import envs
+from envs.racing import PurePursuit, shipped_tracks, single_car
+from envs.racing.params import Progress
+
+
+@pytest.mark.parametrize("track", shipped_tracks())
+def test_pure_pursuit_completes_a_lap_on_every_track(track):
+    env = single_car(track=track, action_space="continuous", max_steps=2000)
+    env.reset(seed=0)
+    driver = PurePursuit(env.actions, speed=2.0)
+    steps = 0
+    while env.agents:
+        _, _, terminations, truncations, infos = env.step({"car_0": driver.act(env, "car_0")})
+        params = infos["car_0"]["params"]
+        assert params["all_wheels_on_track"] and not params["is_crashed"], (track, steps)
+        steps += 1
+    assert terminations["car_0"] and not truncations["car_0"]
+    assert infos["car_0"]["laps"] == 1 and params["progress"] == 100.0
+    lap_time = infos["car_0"]["time"]
+    assert 0.9 * env.track.length / 2.0 < lap_time < 1.2 * env.track.length / 2.0
+
+
+def test_pure_pursuit_on_the_discrete_grid():
+    env = single_car(track="oval", max_steps=1000)
+    env.reset(seed=0)
+    driver = PurePursuit(env.actions, speed=2.0)
+    obs, infos = env.reset(seed=0)
+    while env.agents:
+        action = driver(obs["car_0"], infos["car_0"]["params"])
+        obs, _, _, _, infos = env.step({"car_0": action})
+    assert infos["car_0"]["laps"] == 1
+
+
+def test_driving_straight_off_the_track_terminates_off_track():
+    env = single_car(start_positions=[5.5])  # the oval turns left 0.5 m ahead
+    env.reset(seed=0)
+    straight = env.actions.encode(0.0, 2.0)
+    for step in range(1, 60):
+        _, rewards, terminations, truncations, infos = env.step({"car_0": straight})
+        if terminations["car_0"]:
+            break
+    params = infos["car_0"]["params"]
+    assert params["is_offtrack"] and not params["all_wheels_on_track"]
+    assert not params["is_crashed"] and not truncations["car_0"]
+    assert rewards["car_0"] == 1e-3 and env.agents == []
+    assert 10 < step < 40
+
+
+def test_cars_driven_into_each_other_both_crash():
+    env = envs.make("racing/multi-car", cars=2, bots=0, start_positions=[4.0, 1.0])
+    env.reset(seed=0)
+    env.world.place(0, 4.0, 0.0, math.pi)  # head-on, on the centre line of the first straight
+    env.world.place(1, 1.0, 0.0, 0.0)
+    forward = env.actions.encode(0.0, 2.0)
+    for _ in range(30):
+        _, _, terminations, _, infos = env.step(dict.fromkeys(env.agents, forward))
+        if any(terminations.values()):
+            break
+    assert terminations == {"car_0": True, "car_1": True}
+    assert all(infos[a]["params"]["is_crashed"] for a in ("car_0", "car_1"))
+    assert not any(infos[a]["params"]["is_offtrack"] for a in ("car_0", "car_1"))
+    assert env.agents == []
+    gap = infos["car_0"]["params"]["x"] - infos["car_1"]["params"]["x"]
+    assert 0.3 < gap < 0.6  # bumper to bumper: centres about one car length apart
+
+
+def test_driving_backwards_over_the_start_line_gains_nothing():
+    env = single_car(start_positions=[0.5], max_steps=100)
+    env.reset(seed=0)
+    x, y, direction = env.track.point_at(0.5)
+    env.world.place(0, x, y, direction + math.pi)  # turned round: forward is the wrong way
+    forward = env.actions.encode(0.0, 1.0)
+    crossed = False
+    while env.agents:
+        *_, infos = env.step({"car_0": forward})
+        params = infos["car_0"]["params"]
+        crossed |= params["closest_waypoints"][0] > 90  # behind the start line (98 waypoints)
+        assert params["progress"] == 0.0 and infos["car_0"]["laps"] == 0
+    assert crossed
+
+
+def test_progress_ignores_zig_zag_and_reverse_laps():
+    length = 20.0
+    progress = Progress(length, np.array([0.0]), laps=1)
+    car = np.array([0])
+    for s in (19.5, 0.3, 19.8, 0.2, 19.0):  # back and forth over the start line
+        progress.update(car, np.array([s]))
+    assert progress.laps(car)[0] == 0
+    assert progress.percent(car)[0] == pytest.approx(100 * 0.3 / length)
+    for s in np.arange(19.0, -0.5, -0.5) % length:  # a full lap backwards
+        progress.update(car, np.array([s]))
+    assert progress.laps(car)[0] == 0 and progress.percent(car)[0] == pytest.approx(1.5)
+    for s in np.arange(0.0, 40.5, 0.5) % length:  # then forward: it must re-cover the lap
+        progress.update(car, np.array([s]))
+    assert progress.laps(car)[0] == 1
+
+
+def test_bots_drive_and_are_not_agents():
+    env = envs.make("racing/multi-car", cars=1, bots=2, bot_speed=1.0, max_steps=30)
+    env.reset(seed=0)
+    assert env.agents == ["car_0"]
+    start = env._bot_params.copy()
+    for _ in range(30):
+        env.step({"car_0": env.actions.encode(0.0, 1.0)} if env.agents else {})
+    # both bots drove about 30 / 15 s * 1 m/s = 2 m of progress, on the track
+    for car, params in env._bot_params.items():
+        assert params["progress"] - start[car]["progress"] == pytest.approx(
+            100 * 2.0 / env.track.length, rel=0.15
+        )
+        assert params["all_wheels_on_track"]
