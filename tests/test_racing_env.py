@@ -114,9 +114,11 @@ def test_multi_car_objects_are_the_other_cars():
                 "objects_left_of_center"):  # fmt: skip
         assert len(params[key]) == 2
     # grid: bot in front at the start line, car_0 1 m behind, car_1 2 m behind
-    ahead, behind = params["closest_objects"]
-    bot_s = params["objects_distance"][behind]  # the bot, on the start line
+    behind, ahead = params["closest_objects"]
+    assert (behind, ahead) == (0, 1)  # objects are [car_1, bot]
+    bot_s, car_1_s = params["objects_distance"][ahead], params["objects_distance"][behind]
     assert min(bot_s, env.track.length - bot_s) < 0.05
+    assert car_1_s == pytest.approx(env.track.length - 2.0, abs=0.05)
     assert params["object_in_camera"]
 
 
