@@ -32,7 +32,7 @@ def evaluate(
     while any(env.agents for env in vec.envs):
         obs = policy.normalize(torch.from_numpy(vec.obs))
         mask = torch.from_numpy(vec.masks) if vec.has_mask else None
-        action, _, _, _ = policy.get_action_and_value(obs, mask, deterministic=deterministic)
+        action, _ = policy.act(obs, mask, deterministic)
         vec.step(action.numpy())
     return list(vec.finished_scores)
 

@@ -1,9 +1,8 @@
 """Actor and critic networks, the running observation normaliser, and saving a policy.
 
 One ``ActorCritic`` serves every agent of a scenario (parameter sharing). Student and
-teacher share the CleanRL signature ``get_action_and_value(obs, mask, action)``, so both
-roll out through one code path. Networks take *normalised* observations; ``normalize``
-maps raw observations with the running statistics (saved with the weights).
+teacher share ``act(obs, mask)``, so both roll out through one code path. Networks take
+*normalised* observations; ``normalize`` maps raw observations with the running statistics (saved with the weights).
 """
 
 from __future__ import annotations
@@ -108,18 +107,18 @@ class ActorCritic(nn.Module):
     def value(self, obs: torch.Tensor) -> torch.Tensor:
         return self.critic(obs).squeeze(-1)
 
-    def get_action_and_value(
-        self,
-        obs: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        action: torch.Tensor | None = None,
-        deterministic: bool = False,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """CleanRL's one call for rollout and update: (action, log-prob, entropy, value)."""
+    @torch.no_grad()
+    def act(
+        self, obs: torch.Tensor, mask: torch.Tensor | None = None, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rollout step: (action, log-prob) for a batch of normalised observations.
+
+        The teacher has the same method, so student and teacher rollouts are one code path;
+        values are computed afterwards in one batched pass, not per step.
+        """
         dist = self.dist(obs, mask)
-        if action is None:
-            action = dist.mode() if deterministic else dist.sample()
-        return action, dist.log_prob(action), dist.entropy(), self.value(obs)
+        action = dist.mode() if deterministic else dist.sample()
+        return action, dist.log_prob(action)
 
 
 def atomic_save(obj: Any, path: str | Path) -> None:

@@ -17,6 +17,7 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from repaint_ma.networks import ActorCritic
+from repaint_ma.teacher import Teacher
 
 
 class VecParallelEnv:
@@ -183,23 +184,24 @@ def collect(
     vec: VecParallelEnv,
     num_steps: int,
     student: ActorCritic,
-    teacher: torch.nn.Module | None = None,
+    teacher: Teacher | None = None,
     act_with_teacher: bool = False,
     update_obs_norm: bool = False,
 ) -> Rollout:
     """Roll ``num_steps`` vector steps; student rollouts (S) and teacher rollouts (S~) share this path.
 
-    Observations are stored normalised with the student's statistics (updated first when
-    ``update_obs_norm``). With ``act_with_teacher`` the teacher acts and its log-probs are
-    stored (the denominator of rho in L_ins); otherwise the student acts and, if a
-    ``teacher`` is given, the teacher's distribution on these states is stored for the
-    kickstarting cross-entropy. Teacher forward passes are batched over all slots.
+    With ``act_with_teacher`` the teacher acts and its log-probs are stored (the denominator
+    of rho in L_ins); otherwise the student acts and, if a ``teacher`` is given, the
+    teacher's distribution on these states is stored for the kickstarting cross-entropy.
+    Teacher forward passes are batched over all slots. Observations are stored normalised
+    with the student's statistics as they were during the rollout; with ``update_obs_norm``
+    the statistics then absorb this rollout's observations (for the next iteration).
     """
     T, N = num_steps, vec.num_slots
     act_dim = vec.action_space.shape if student.head.kind != "discrete" else ()
+    raw_obs = torch.zeros(T, N, vec.obs_dim)
+    raw_next_obs = torch.zeros(T, N, vec.obs_dim)
     buf = {
-        "obs": torch.zeros(T, N, vec.obs_dim),
-        "next_obs": torch.zeros(T, N, vec.obs_dim),
         "masks": torch.zeros(T, N, vec.mask_dim, dtype=torch.bool) if vec.has_mask else None,
         "actions": torch.zeros((T, N, *act_dim), dtype=student.head.action_dtype),
         "logprobs": torch.zeros(T, N),
@@ -214,28 +216,24 @@ def collect(
         buf["teacher_params"] = torch.zeros(T, N, student.head.param_dim)
     for t in range(T):
         raw = torch.from_numpy(vec.obs)
-        alive = torch.from_numpy(vec.alive.copy())
+        raw_obs[t] = raw
         mask = torch.from_numpy(vec.masks) if vec.has_mask else None
-        if update_obs_norm:
-            student.normalize(raw[alive], update=True)
-        obs = student.normalize(raw)
+        buf["valid"][t] = torch.from_numpy(vec.alive)
         if act_with_teacher:
-            action, logprob, _, _ = teacher.get_action_and_value(raw, mask)
+            action, logprob = teacher.act(raw, mask)
         else:
-            action, logprob, _, _ = student.get_action_and_value(obs, mask)
+            action, logprob = student.act(student.normalize(raw), mask)
             if store_teacher:
                 buf["teacher_params"][t] = teacher.dist(raw, mask).params
         step = vec.step(action.numpy())
-        buf["obs"][t], buf["actions"][t], buf["logprobs"][t], buf["valid"][t] = (
-            obs,
-            action,
-            logprob,
-            alive,
-        )
+        buf["actions"][t], buf["logprobs"][t] = action, logprob
         if mask is not None:
             buf["masks"][t] = mask
-        buf["next_obs"][t] = student.normalize(torch.from_numpy(step["next_obs"]))
+        raw_next_obs[t] = torch.from_numpy(step["next_obs"])
         buf["rewards"][t] = torch.from_numpy(step["reward"])
         buf["terminated"][t] = torch.from_numpy(step["terminated"])
         buf["dones"][t] = torch.from_numpy(step["terminated"] | step["truncated"])
-    return Rollout(**buf)
+    ro = Rollout(obs=student.normalize(raw_obs), next_obs=student.normalize(raw_next_obs), **buf)
+    if update_obs_norm:
+        student.normalize(raw_obs[buf["valid"]], update=True)
+    return ro

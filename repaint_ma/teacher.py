@@ -27,7 +27,7 @@ class TeacherError(ValueError):
 class Teacher(nn.Module):
     """A frozen ``ActorCritic`` seen through an adapter; takes the student's *raw* observations.
 
-    Same signature as the student (``get_action_and_value``), so rollouts share one path;
+    Same ``act`` as the student, so rollouts share one path;
     the teacher applies its own observation statistics.
     """
 
@@ -44,15 +44,10 @@ class Teacher(nn.Module):
     def dist(self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None) -> Distribution:
         return self.model.dist(self._obs(raw_obs), mask)
 
-    @torch.no_grad()
-    def get_action_and_value(
-        self,
-        raw_obs: torch.Tensor,
-        mask: torch.Tensor | None = None,
-        action: torch.Tensor | None = None,
-        deterministic: bool = False,
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        return self.model.get_action_and_value(self._obs(raw_obs), mask, action, deterministic)
+    def act(
+        self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.act(self._obs(raw_obs), mask, deterministic)
 
 
 def _same_space(a: spaces.Space, b: spaces.Space) -> bool:

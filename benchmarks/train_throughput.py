@@ -1,0 +1,149 @@
+"""Training throughput: our learner (baseline and repaint modes) beside Stable-Baselines3 PPO
+and a raw env-stepping loop, same env, same PPO settings, one process, one run each.
+
+    python benchmarks/train_throughput.py --env classic/CartPole-v1 --iterations 10 --json
+
+SB3 gets the multi-agent env through SuperSuit's pettingzoo -> SB3 vector env and
+VecNormalize (observations only), matching our running observation normalisation.
+steps/s counts env steps (one vector step of E envs = E steps) over wall time, training
+updates included, our periodic evaluation excluded (one evaluation at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import envs
+from repaint_ma.learner import env_factory, train
+from repaint_ma.networks import ActorCritic, save_policy
+from repaint_ma.rollout import VecParallelEnv
+from repaint_ma.scenario import Scenario, from_dict
+
+
+def scenario_for(env_id: str, iterations: int, num_envs: int, steps: int) -> Scenario:
+    return from_dict(
+        {
+            "name": "throughput",
+            "env": {"id": env_id},
+            "ppo": {"steps_per_iteration": steps, "num_envs": num_envs, "epochs": 10, "minibatch": 256},
+            "train": {"iterations": iterations, "eval_every": iterations, "eval_episodes": 1},
+        }
+    )
+
+
+def ours_sps(sc: Scenario, tmp: Path) -> tuple[float, float]:
+    """(env steps/s, seconds per iteration) of ``repaint run`` in the scenario's mode."""
+    res = train(sc, tmp / f"run-{sc.transfer.mode}", progress=False)
+    steps = sc.train.iterations * sc.ppo.steps_per_iteration
+    return steps / res.wall_s, res.wall_s / sc.train.iterations
+
+
+def repaint_scenario(sc: Scenario, tmp: Path) -> Scenario:
+    """The same scenario in repaint mode, with an untrained teacher of the right spaces."""
+    vec = VecParallelEnv([env_factory(sc)], agent_indicator=sc.ppo.agent_indicator)
+    teacher_dir = tmp / "teacher"
+    teacher_dir.mkdir(exist_ok=True)
+    save_policy(ActorCritic(vec.obs_dim, vec.action_space, sc.ppo.hidden), teacher_dir / "policy.pt")
+    vec.close()
+    return from_dict(
+        sc.to_dict(),
+        overrides={
+            "transfer.mode": "repaint",
+            "teacher": {"path": str(teacher_dir)},
+            "transfer.teacher_steps": sc.ppo.steps_per_iteration // 2,
+        },
+    )
+
+
+def raw_sps(sc: Scenario, total_steps: int) -> float:
+    """Random legal actions through the same vector of envs, no learner."""
+    vec = VecParallelEnv([env_factory(sc)] * sc.ppo.num_envs, agent_indicator=sc.ppo.agent_indicator)
+    vec.reset(0)
+    rng = np.random.default_rng(0)
+    space = vec.action_space
+    t0 = time.time()
+    for _ in range(total_steps // sc.ppo.num_envs):
+        if vec.has_mask:
+            logits = np.where(vec.masks, rng.random(vec.masks.shape), -1.0)
+            actions = logits.argmax(1)
+        else:
+            actions = np.stack([space.sample() for _ in range(vec.num_slots)])
+        vec.step(actions)
+    return total_steps / (time.time() - t0)
+
+
+def sb3_sps(sc: Scenario, total_steps: int) -> float:
+    import supersuit as ss
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
+
+    ppo = sc.ppo
+    vec = ss.pettingzoo_env_to_vec_env_v1(envs.make(sc.env.id, **sc.env_kwargs))
+    vec = ss.concat_vec_envs_v1(vec, ppo.num_envs, num_cpus=0, base_class="stable_baselines3")
+    vec = VecNormalize(VecMonitor(vec), norm_reward=False)
+    model = PPO(
+        "MlpPolicy",
+        vec,
+        n_steps=ppo.steps_per_iteration // vec.num_envs,
+        batch_size=ppo.minibatch,
+        n_epochs=ppo.epochs,
+        learning_rate=ppo.lr,
+        gamma=ppo.gamma,
+        gae_lambda=ppo.gae_lambda,
+        clip_range=ppo.clip,
+        ent_coef=ppo.ent_coef,
+        vf_coef=ppo.vf_coef,
+        max_grad_norm=ppo.max_grad_norm,
+        policy_kwargs={"net_arch": {"pi": ppo.hidden, "vf": ppo.hidden}, "activation_fn": torch.nn.Tanh},
+        device="cpu",
+        verbose=0,
+    )
+    t0 = time.time()
+    model.learn(total_timesteps=total_steps)
+    return model.num_timesteps / (time.time() - t0)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--env", default="classic/CartPole-v1")
+    p.add_argument("--iterations", type=int, default=10)
+    p.add_argument("--num-envs", type=int, default=4)
+    p.add_argument("--steps", type=int, default=2048, help="env steps per iteration")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    torch.set_num_threads(1)
+    sc = scenario_for(args.env, args.iterations, args.num_envs, args.steps)
+    total = args.iterations * args.steps
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        baseline, base_iter_s = ours_sps(sc, tmp)
+        repaint, repaint_iter_s = ours_sps(repaint_scenario(sc, tmp), tmp)
+    out = {
+        "env": args.env,
+        "num_envs": args.num_envs,
+        "env_steps": total,
+        "sb3_sps": sb3_sps(sc, total),
+        "baseline_sps": baseline,
+        "repaint_sps": repaint,
+        "raw_sps": raw_sps(sc, total),
+        "repaint_teacher_steps_per_iteration": args.steps // 2,
+    }
+    out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"]
+    out["learner_efficiency"] = out["baseline_sps"] / out["raw_sps"]
+    out["repaint_cost_ratio"] = repaint_iter_s / base_iter_s
+    if args.json:
+        print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
+    else:
+        for k, v in out.items():
+            print(f"{k:>36}: {v:.3f}" if isinstance(v, float) else f"{k:>36}: {v}")
+
+
+if __name__ == "__main__":
+    main()
