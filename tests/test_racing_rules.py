@@ -108,10 +108,10 @@ def test_bots_drive_and_are_not_agents():
     env = envs.make("racing/multi-car", cars=1, bots=2, bot_speed=1.0, max_steps=30)
     env.reset(seed=0)
     assert env.agents == ["car_0"]
-    start = env._bot_params.copy()
+    start = env.bot_params.copy()
     for _ in range(30):
         env.step({"car_0": env.actions.encode(0.0, 1.0)} if env.agents else {})
     # both bots drove about 30 / 15 s * 1 m/s = 2 m of progress, on the track
-    for car, params in env._bot_params.items():
+    for car, params in env.bot_params.items():
         assert params["progress"] - start[car]["progress"] == pytest.approx(100 * 2.0 / env.track.length, rel=0.15)
         assert params["all_wheels_on_track"]

@@ -48,6 +48,8 @@ from envs.racing.tracks import Track, load_track
 
 GRID_GAP = 1.0  # metres between start-grid slots
 DEFAULT_CAMERA = (32, 24)
+# speed, steering, heading error, lateral / half width, progress -> the observation's scale
+_SCALAR_SCALE = np.array([1 / MAX_SPEED, 1 / MAX_STEERING, 1 / np.pi, 1.0, 1 / 100])
 
 
 class RacingEnv(ParallelEnv):
@@ -133,7 +135,8 @@ class RacingEnv(ParallelEnv):
         self.action_spaces = dict.fromkeys(self.possible_agents, self.actions.space)
         self._low, self._high = obs_space.low, obs_space.high
         self.agents: list[str] = []
-        self.params: dict[str, dict[str, Any]] = {}
+        self.params: dict[str, dict[str, Any]] = {}  # latest params of each agent
+        self.bot_params: dict[int, dict[str, Any]] = {}  # latest params of each bot (car index)
 
     def observation_space(self, agent: str) -> spaces.Space:
         """The (shared, cached) observation space."""
@@ -175,7 +178,6 @@ class RacingEnv(ParallelEnv):
         self.steps = 0
         self.progress = Progress(self.track.length, arcs, self.laps)
         place = place_on_track(self.track, *self._poses())
-        self.progress.update(np.arange(n_total), place.s)
         obs, infos, _ = self._observe(place, np.zeros(n_total, dtype=bool))
         return obs, infos
 
@@ -191,15 +193,14 @@ class RacingEnv(ParallelEnv):
             self.steering[car] = steer
             self.world.control(car, np.radians(steer), speed)
         for car in self.racing[len(self.agents) :]:
-            steer, speed = self.bot_driver.control(self._bot_params[car])
+            steer, speed = self.bot_driver.control(self.bot_params[car])
             self.steering[car] = steer
             self.world.control(car, np.radians(steer), speed)
         self.world.step()
         self.steps += 1
 
         place = place_on_track(self.track, *self._poses())
-        self.progress.update(np.array(self.racing, dtype=int), place.s)
-        crashed = np.array([self.world.crashed(car) for car in self.racing])
+        crashed = np.array([self.world.crashed(car) for car in self.racing], dtype=bool)
         obs, infos, params = self._observe(place, crashed)
         rewards, terminations, truncations = {}, {}, {}
         for agent, p in zip(self.agents, params, strict=True):
@@ -209,7 +210,7 @@ class RacingEnv(ParallelEnv):
             truncations[agent] = self.steps >= self.max_steps
         self._retire(
             [a for a in self.agents if terminations[a] or truncations[a]],
-            [car for car, p in self._bot_params.items() if p["is_offtrack"] or p["is_crashed"]],
+            [car for car, p in self.bot_params.items() if p["is_offtrack"] or p["is_crashed"]],
         )
         return obs, rewards, terminations, truncations, infos
 
@@ -223,35 +224,29 @@ class RacingEnv(ParallelEnv):
             self.racing = []
 
     def _observe(self, place: Placement, crashed: np.ndarray) -> tuple[dict, dict, list]:
-        """Observations, infos and params of the live agents (bots' params kept for driving)."""
-        state, racing = self._state, np.array(self.racing, dtype=int)
-        steering = self.steering[racing]
-        percent = self.progress.percent(racing)
-        params = deepracer_params(
-            self.track,
-            place,
-            state.xy,
-            state.yaw,
-            state.speed,
-            steering,
-            percent,
-            self.steps,
-            crashed,
-        )
-        k = len(self.agents)
-        self._bot_params = dict(zip(self.racing[k:], params[k:], strict=True))
-        lateral, seg, r = place.lateral[:k], place.seg[:k], len(self.lidar_angles)
-        vector = np.empty((k, len(self._low)), dtype=np.float32)
-        vector[:, :r] = self.world.lidar(state.xy[:k], state.yaw[:k]) / self.lidar_range
-        vector[:, r] = state.speed[:k] / MAX_SPEED
-        vector[:, r + 1] = steering[:k] / MAX_STEERING
-        vector[:, r + 2] = place.heading_error[:k] / np.pi
-        vector[:, r + 3] = lateral / np.where(lateral > 0, self.track.half_left[seg], self.track.half_right[seg])
-        vector[:, r + 4] = percent[:k] / 100.0
-        for i, car in enumerate(self.racing[:k] if self.camera_size else []):
-            image = self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size)
-            vector[i, r + 5 :] = image.ravel()
-        np.minimum(np.maximum(vector, self._low, out=vector), self._high, out=vector)
+        """Update progress; observations, infos and params of the live agents.
+
+        The bots' params are kept in ``bot_params`` (their driver reads them next step).
+        """
+        state, racing, k = self._state, np.array(self.racing, dtype=int), len(self.agents)
+        self.progress.update(racing, place.s)
+        steering, percent = self.steering[racing], self.progress.percent(racing)
+        params = deepracer_params(self.track, place, state, steering, percent, self.steps, crashed)
+        self.bot_params = dict(zip(self.racing[k:], params[k:], strict=True))
+        scalars = np.stack([state.speed, steering, place.heading_error, place.lateral / place.half_width, percent])
+        parts = [
+            self.world.lidar(state.xy[:k], state.yaw[:k]) / self.lidar_range,
+            scalars[:, :k].T * _SCALAR_SCALE,
+        ]
+        if self.camera_size:
+            parts.append(
+                [
+                    self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
+                    for i, car in enumerate(self.racing[:k])
+                ]
+            )
+        vector = np.minimum(np.maximum(np.hstack(parts), self._low), self._high)
+        vector = vector.astype(np.float32)
         laps = self.progress.laps(racing[:k]).tolist()
         time = self.steps / CONTROL_HZ
         obs, infos = {}, {}

@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from envs.racing.physics import CENTRE_OFFSET, WHEEL_OFFSETS
+from envs.racing.physics import CENTRE_OFFSET, WHEEL_OFFSETS, CarState
 from envs.racing.tracks import Track
 
+_WHEELS_FROM_CENTRE = (WHEEL_OFFSETS[:, 0] - CENTRE_OFFSET) + 1j * WHEEL_OFFSETS[:, 1]
 CAMERA_RANGE = 3.0
 CAMERA_HALF_FOV = 60.0
 PARAM_KEYS = (
@@ -47,6 +48,7 @@ class Placement:
     seg: np.ndarray  # closest centre-line segment (waypoint index before the car)
     s: np.ndarray  # arc length from the start line, metres
     lateral: np.ndarray  # signed distance from the centre, left positive
+    half_width: np.ndarray  # centre-to-border distance on the car's side
     heading_error: np.ndarray  # car heading minus track direction, radians in [-pi, pi)
     all_wheels_on: np.ndarray  # bool
     any_wheel_on: np.ndarray  # bool
@@ -59,15 +61,14 @@ def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
     track normal at the centre's segment (exact on straights; on a 2 m curve a few mm off).
     """
     seg, s, lateral = track.project(xy)
-    direction = track.seg_angle[seg]
-    error = wrap_angle(yaw - direction)
-    wheels_lat = (
-        lateral[:, None]
-        + (WHEEL_OFFSETS[:, 0] - CENTRE_OFFSET) * np.sin(error)[:, None]
-        + WHEEL_OFFSETS[:, 1] * np.cos(error)[:, None]
-    )  # (k, 4)
-    on = (wheels_lat <= track.half_left[seg, None]) & (wheels_lat >= -track.half_right[seg, None])
-    return Placement(seg, s, lateral, error, on.all(axis=1), on.any(axis=1))
+    error = wrap_angle(yaw - track.seg_angle[seg])
+    # wheel offsets from the centre (complex, car frame) turned by the heading error: their
+    # imaginary parts are offsets along the track normal
+    wheels_lat = lateral[:, None] + (_WHEELS_FROM_CENTRE * np.exp(1j * error)[:, None]).imag
+    left, right = track.half_left[seg], track.half_right[seg]
+    on = (wheels_lat <= left[:, None]) & (wheels_lat >= -right[:, None])
+    half_width = np.where(lateral > 0, left, right)
+    return Placement(seg, s, lateral, half_width, error, on.all(axis=1), on.any(axis=1))
 
 
 class Progress:
@@ -130,16 +131,14 @@ def _objects(i: int, place: Placement, xy, yaw_deg, speed, track_length) -> dict
 def deepracer_params(
     track: Track,
     place: Placement,
-    xy: np.ndarray,
-    yaw: np.ndarray,
-    speed: np.ndarray,
+    state: CarState,
     steering_deg: np.ndarray,
     progress: np.ndarray,
     steps: int,
     crashed: np.ndarray,
 ) -> list[dict[str, Any]]:
     """One DeepRacer params dict per car (rows of the arrays), objects = the other rows."""
-    yaw_deg = np.degrees(yaw)
+    xy, speed, yaw_deg = state.xy, state.speed, np.degrees(state.yaw)
     n = len(track.centre)
     rows = zip(
         xy.tolist(), yaw_deg.tolist(), speed.tolist(), steering_deg.tolist(),

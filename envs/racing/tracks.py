@@ -75,6 +75,8 @@ class Track:
         self.seg_len = np.linalg.norm(delta, axis=1)
         self.seg_dir = delta / self.seg_len[:, None]
         self.seg_angle = np.arctan2(self.seg_dir[:, 1], self.seg_dir[:, 0])
+        self._centre_c = c[:, 0] + 1j * c[:, 1]
+        self._dir_conj = np.exp(-1j * self.seg_angle)
         self.arc = np.concatenate([[0.0], np.cumsum(self.seg_len)[:-1]])
         self.length = float(self.seg_len.sum())
         inner_left = _cross(self.seg_dir, inner - c) > 0
@@ -104,15 +106,13 @@ class Track:
         Returns the segment index (k,), the arc length s in [0, length) (k,) and the signed
         lateral offset (k,), positive to the left of the driving direction.
         """
-        rel = points[:, None, :] - self.centre  # (k, N, 2)
-        along = rel[..., 0] * self.seg_dir[:, 0] + rel[..., 1] * self.seg_dir[:, 1]
-        t = np.minimum(np.maximum(along, 0.0), self.seg_len)
-        fx = rel[..., 0] - t * self.seg_dir[:, 0]
-        fy = rel[..., 1] - t * self.seg_dir[:, 1]
-        seg = (fx * fx + fy * fy).argmin(axis=1)
+        # complex numbers: x + iy; dividing by a segment's direction rotates into its frame
+        local = ((points[:, 0] + 1j * points[:, 1])[:, None] - self._centre_c) * self._dir_conj
+        t = np.minimum(np.maximum(local.real, 0.0), self.seg_len)  # foot of the perpendicular
+        seg = abs(local - t).argmin(axis=1)
         rows = np.arange(len(points))
         s = (self.arc[seg] + t[rows, seg]) % self.length
-        lateral = _cross(self.seg_dir[seg], rel[rows, seg])
+        lateral = local.imag[rows, seg]
         return seg, s, lateral
 
     def point_at(self, s: float) -> tuple[float, float, float]:
