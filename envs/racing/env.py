@@ -90,7 +90,7 @@ class RacingEnv(ParallelEnv):
         camera: bool | tuple[int, int] = False,
         start_positions: list[float] | None = None,
         random_start: bool = False,
-        substeps: int = 16,
+        substeps: int = 15,
         solver_iterations: int = 10,
         wall_margin: float | None = 0.6,
         render_mode: str | None = None,

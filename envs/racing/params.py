@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from envs.racing.physics import CENTRE_OFFSET, WHEEL_OFFSETS, CarState
+from envs.racing.physics import HALF_TRACK, WHEELBASE, CarState
 from envs.racing.tracks import Track
 
-_WHEELS_FROM_CENTRE = (WHEEL_OFFSETS[:, 0] - CENTRE_OFFSET) + 1j * WHEEL_OFFSETS[:, 1]
+_HALF_BASE, _HALF_TRACK = WHEELBASE / 2, HALF_TRACK  # wheels around the centre
 CAMERA_RANGE = 3.0
 CAMERA_HALF_FOV = 60.0
 PARAM_KEYS = (
@@ -57,18 +57,20 @@ class Placement:
 def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
     """Project the cars' centres on the track and judge their wheels, vectorised over cars.
 
-    A wheel's lateral offset is the centre's plus the wheel's offset from the centre along the
-    track normal at the centre's segment (exact on straights; on a 2 m curve a few mm off).
+    The wheels sit at +-``_HALF_BASE`` along and +-``_HALF_TRACK`` across the car from its
+    centre, so with heading error e to the track direction their offsets along the track normal
+    span +-(_HALF_BASE |sin e| + _HALF_TRACK |cos e|) around the centre's lateral offset (taken
+    at the centre's segment: exact on straights, a few mm off on a 2 m curve). All wheels are on
+    the track when that span lies between the borders; none is when it lies wholly beyond one.
     """
     seg, s, lateral = track.project(xy)
     error = wrap_angle(yaw - track.seg_angle[seg])
-    # wheel offsets from the centre (complex, car frame) turned by the heading error: their
-    # imaginary parts are offsets along the track normal
-    wheels_lat = lateral[:, None] + (_WHEELS_FROM_CENTRE * np.exp(1j * error)[:, None]).imag
+    spread = _HALF_BASE * abs(np.sin(error)) + _HALF_TRACK * abs(np.cos(error))
     left, right = track.half_left[seg], track.half_right[seg]
-    on = (wheels_lat <= left[:, None]) & (wheels_lat >= -right[:, None])
+    all_on = (lateral + spread <= left) & (lateral - spread >= -right)
+    any_on = (lateral - spread <= left) & (lateral + spread >= -right)
     half_width = np.where(lateral > 0, left, right)
-    return Placement(seg, s, lateral, half_width, error, on.all(axis=1), on.any(axis=1))
+    return Placement(seg, s, lateral, half_width, error, all_on, any_on)
 
 
 class Progress:

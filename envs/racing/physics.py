@@ -44,8 +44,6 @@ _WHEELS = _DRIVEN + _FREE
 _STEERING = (4, 6)
 _WHEEL_FORCE = 10.0
 _TYRE_FRICTION = 1.0  # rubber on tarmac; the URDF's 0.5 makes the car slide wide in corners
-# Wheel contact points in the car frame (x forward from the rear axle, y left).
-WHEEL_OFFSETS = np.array([[0.0, HALF_TRACK], [0.0, -HALF_TRACK], [WHEELBASE, HALF_TRACK], [WHEELBASE, -HALF_TRACK]])
 _CHASSIS_COLLISION = (
     '<collision><origin rpy="0 0 0" xyz="0.18 0 0.045"/><geometry><box size="0.44 0.2 0.07"/></geometry></collision>'
 )
@@ -97,12 +95,13 @@ class World:
         n_cars: int,
         lidar_angles: np.ndarray,
         lidar_range: float,
-        substeps: int = 16,
+        substeps: int = 15,
         solver_iterations: int = 10,
     ) -> None:
         self.lidar_angles, self.lidar_range = lidar_angles, lidar_range
         unit = np.exp(1j * lidar_angles)  # ray directions in the car frame, as complex numbers
-        self._ray_local = np.concatenate([RAY_START * unit, lidar_range * unit])
+        self._ray_local = np.stack([RAY_START * unit, lidar_range * unit])  # (2, rays)
+        self._ray_buffer: dict[int, np.ndarray] = {}
         self.curbs = curbs
         self.barriers = barriers
         self.n_cars = n_cars
@@ -208,11 +207,13 @@ class World:
         """
         assert self.client is not None
         k, r = len(xy), len(self.lidar_angles)
-        tips = (xy[:, 0] + 1j * xy[:, 1])[:, None] + self._ray_local * np.exp(1j * yaw)[:, None]
-        points = np.empty((2, k, r, 3))  # starts, ends
-        points[..., 0] = tips.real.reshape(k, 2, r).swapaxes(0, 1)
-        points[..., 1] = tips.imag.reshape(k, 2, r).swapaxes(0, 1)
-        points[..., 2] = RAY_HEIGHT
+        centre = (xy[:, 0] + 1j * xy[:, 1])[None, :, None]
+        tips = centre + self._ray_local[:, None, :] * np.exp(1j * yaw)[None, :, None]
+        points = self._ray_buffer.get(k)
+        if points is None:  # (starts/ends, car, ray, xyz), z fixed
+            points = self._ray_buffer[k] = np.full((2, k, r, 3), RAY_HEIGHT)
+        points[..., 0] = tips.real
+        points[..., 1] = tips.imag
         hits = self._rays(points[0].reshape(-1, 3), points[1].reshape(-1, 3))
         fraction = np.array([hit[2] for hit in hits]).reshape(k, r)
         return RAY_START + fraction * (self.lidar_range - RAY_START)
