@@ -106,28 +106,43 @@ class Progress:
         return np.floor(self.best[cars] / self.length + 1e-9).astype(int)
 
 
-def _objects(i: int, place: Placement, xy, yaw_deg, speed, track_length) -> dict[str, Any]:
-    others = [j for j in range(len(xy)) if j != i]
-    if not others:
-        return {
+def _objects(place: Placement, xy: np.ndarray, yaw_deg: np.ndarray, speed: np.ndarray,
+             track_length: float) -> list[dict[str, Any]]:  # fmt: skip
+    """The objects_* keys of every car: the other cars, from pairwise (k, k) arrays."""
+    k = len(xy)
+    if k == 1:
+        return [{
             "closest_objects": [0, 0], "objects_location": [], "objects_heading": [],
             "objects_speed": [], "objects_distance": [], "objects_left_of_center": [],
             "object_in_camera": False,
-        }  # fmt: skip
-    ahead_gap = (place.s[others] - place.s[i]) % track_length
-    rel = xy[others] - xy[i]
-    bearing = np.degrees(np.arctan2(rel[:, 1], rel[:, 0])) - yaw_deg[i]
-    bearing = (bearing + 180.0) % 360.0 - 180.0
-    seen = (np.hypot(rel[:, 0], rel[:, 1]) < CAMERA_RANGE) & (abs(bearing) < CAMERA_HALF_FOV)
-    return {
-        "closest_objects": [int(ahead_gap.argmax()), int(ahead_gap.argmin())],
-        "objects_location": [(float(x), float(y)) for x, y in xy[others]],
-        "objects_heading": yaw_deg[others].tolist(),
-        "objects_speed": speed[others].tolist(),
-        "objects_distance": place.s[others].tolist(),
-        "objects_left_of_center": (place.lateral[others] > 0).tolist(),
-        "object_in_camera": bool(seen.any()),
-    }
+        }]  # fmt: skip
+    gap = (place.s[None, :] - place.s[:, None]) % track_length  # [i, j]: how far j is ahead of i
+    rel = (xy[None, :, 0] - xy[:, None, 0]) + 1j * (xy[None, :, 1] - xy[:, None, 1])
+    bearing = (np.angle(rel, deg=True) - yaw_deg[:, None] + 180.0) % 360.0 - 180.0
+    seen = (abs(rel) < CAMERA_RANGE) & (abs(bearing) < CAMERA_HALF_FOV)
+    self_pair = np.eye(k, dtype=bool)
+    seen[self_pair] = False
+    ahead = np.where(self_pair, np.inf, gap).argmin(axis=1)
+    behind = np.where(self_pair, -np.inf, gap).argmax(axis=1)
+    locations = [(x, y) for x, y in xy.tolist()]
+    headings, speeds = yaw_deg.tolist(), speed.tolist()
+    distances, lefts = place.s.tolist(), (place.lateral > 0).tolist()
+    out = []
+    for i, (back, front, in_camera) in enumerate(
+        zip(behind.tolist(), ahead.tolist(), seen.any(axis=1).tolist(), strict=True)
+    ):
+        others = [j for j in range(k) if j != i]
+        out.append({
+            # indices into the objects lists, which skip car i
+            "closest_objects": [back - (back > i), front - (front > i)],
+            "objects_location": [locations[j] for j in others],
+            "objects_heading": [headings[j] for j in others],
+            "objects_speed": [speeds[j] for j in others],
+            "objects_distance": [distances[j] for j in others],
+            "objects_left_of_center": [lefts[j] for j in others],
+            "object_in_camera": in_camera,
+        })  # fmt: skip
+    return out
 
 
 def deepracer_params(
@@ -148,9 +163,9 @@ def deepracer_params(
         place.all_wheels_on.tolist(), place.any_wheel_on.tolist(), crashed.tolist(),
         strict=True,
     )  # fmt: skip
-    out = []
-    for i, (pos, heading, v, steer, prog, seg, lat, all_on, any_on, crash) in enumerate(rows):
-        params = {
+    out = _objects(place, xy, yaw_deg, speed, track.length)
+    for params, (pos, heading, v, steer, prog, seg, lat, all_on, any_on, crash) in zip(out, rows, strict=True):
+        params.update({
             "all_wheels_on_track": all_on,
             "x": pos[0],
             "y": pos[1],
@@ -168,7 +183,5 @@ def deepracer_params(
             "is_offtrack": not any_on,
             "is_crashed": crash,
             "is_reversed": False,
-        }
-        params.update(_objects(i, place, xy, yaw_deg, speed, track.length))
-        out.append(params)
+        })  # fmt: skip
     return out
