@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 import supersuit as ss
-from pettingzoo.test import parallel_api_test
+from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 import envs
 from envs.racing import PurePursuit, single_car
@@ -29,6 +29,16 @@ def test_parallel_api(env_id, kwargs):
     env = envs.make(env_id, max_steps=40, **kwargs)
     parallel_api_test(env, num_cycles=60)
     assert env.observation_space("car_0") is env.observation_space("car_0")
+
+
+def test_seeded_random_start_is_reproducible():
+    def make():
+        return envs.make("racing/multi-car", cars=2, bots=1, max_steps=30, random_start=True)
+
+    parallel_seed_test(make)
+    env = make()
+    starts = [env.reset(seed=seed)[1]["car_0"]["params"]["x"] for seed in (1, 2, 1)]
+    assert starts[0] == starts[2] and starts[0] != starts[1]
 
 
 def test_default_spaces():
