@@ -135,6 +135,7 @@ class RacingEnv(ParallelEnv):
         self.action_spaces = dict.fromkeys(self.possible_agents, self.actions.space)
         self._low, self._high = obs_space.low, obs_space.high
         self.agents: list[str] = []
+        self.racing: list[int] = []  # car indices still on the track: live agents, then bots
         self.params: dict[str, dict[str, Any]] = {}  # latest params of each agent
         self.bot_params: dict[int, dict[str, Any]] = {}  # latest params of each bot (car index)
 
@@ -173,7 +174,7 @@ class RacingEnv(ParallelEnv):
             side = stagger * (1 if car % 2 == 0 else -1)
             self.world.place(car, x - side * np.sin(direction), y + side * np.cos(direction), direction)
         self.agents = list(self.possible_agents)
-        self.racing = list(range(n_total))  # car indices on the track (agents, then bots)
+        self.racing = list(range(n_total))
         self.steering = np.zeros(n_total)
         self.steps = 0
         self.progress = Progress(self.track.length, arcs, self.laps)

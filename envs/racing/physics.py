@@ -1,9 +1,12 @@
 """PyBullet layer of the racing envs: bodies, motors, lidar and contacts. It never computes rewards.
 
-The car is pybullet's own ``racecar/racecar.urdf`` (rear-wheel and front-wheel velocity motors,
-two steering hinges). That URDF has no collision shape on its chassis, so ``car_urdf()`` writes a
-copy with one collision box added to the chassis link (everything else unchanged); otherwise a
-ray or another car would pass between the wheels.
+The car is pybullet's own ``racecar/racecar.urdf`` with its joints: velocity motors on the two
+rear wheels (the front wheels roll freely), position motors on the two steering hinges; tyre
+friction is raised from the URDF's 0.5 to 1.0, otherwise the car slides wide in every corner.
+That URDF has no collision shape on its chassis, so ``car_urdf()`` writes a copy with one
+collision box added to the chassis link (everything else unchanged); otherwise a ray or another
+car would pass between the wheels. Finished cars are parked ``PARK_DISTANCE`` away (at rest,
+they still cost the solver a little).
 
 The ground is pybullet's ``plane.urdf``. Each track border is a static triangle-mesh wall, 0.3 m
 high: ``curb`` walls on the borders themselves (seen by lidar, collision with cars disabled, so
@@ -19,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,12 +56,12 @@ _CHASSIS_COLLISION = (
 def car_urdf() -> str:
     """Path of pybullet's racecar.urdf with a chassis collision box added (written once)."""
     source_dir = os.path.join(pybullet_data.getDataPath(), "racecar")
-    path = os.path.join(tempfile.gettempdir(), f"repaint_racecar_{pb.getAPIVersion()}.urdf")
+    with open(os.path.join(source_dir, "racecar.urdf")) as f:
+        text = f.read()
+    text = text.replace('filename="meshes/', f'filename="{source_dir}/meshes/')
+    text = text.replace('<link name="chassis">', '<link name="chassis">' + _CHASSIS_COLLISION)
+    path = os.path.join(tempfile.gettempdir(), f"repaint_racecar_{zlib.crc32(text.encode()):08x}.urdf")
     if not os.path.exists(path):
-        with open(os.path.join(source_dir, "racecar.urdf")) as f:
-            text = f.read()
-        text = text.replace('filename="meshes/', f'filename="{source_dir}/meshes/')
-        text = text.replace('<link name="chassis">', '<link name="chassis">' + _CHASSIS_COLLISION)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "w") as f:
             f.write(text)
@@ -65,9 +69,8 @@ def car_urdf() -> str:
     return path
 
 
-_DESCRIPTION = (
-    "curbs", "barriers", "n_cars", "lidar_angles", "lidar_range", "substeps", "solver_iterations",
-)  # fmt: skip
+# World's constructor arguments: all that a pickled World keeps
+_DESCRIPTION = ("curbs", "barriers", "n_cars", "lidar_angles", "lidar_range", "substeps", "solver_iterations")
 
 
 @dataclass
