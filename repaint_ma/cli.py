@@ -6,6 +6,7 @@ Bad input (a scenario, a teacher, a path) prints one line and exits with code 2;
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import sys
 import time
@@ -65,8 +66,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     import yaml
 
-    from repaint_ma.evaluate import evaluate, make_eval_vec
-    from repaint_ma.learner import env_factory
+    from repaint_ma.evaluate import evaluate
+    from repaint_ma.learner import make_vec
     from repaint_ma.networks import load_policy
 
     path = Path(args.target)
@@ -76,7 +77,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: expected a run dir (or its policy.pt) with policy.pt and config.yaml")
     sc = scenario_mod.from_dict(yaml.safe_load(config_file.read_text()), str(config_file))
     policy, _ = load_policy(policy_file)
-    vec = make_eval_vec(env_factory(sc), args.episodes, sc.ppo.agent_indicator)
+    vec = make_vec(sc, args.episodes, autoreset=False)
     scores = evaluate(policy, vec, args.seed)
     print(f"{sc.name}: {len(scores)} episodes, score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
           f"(min {np.min(scores):.2f}, max {np.max(scores):.2f})")  # fmt: skip
@@ -84,13 +85,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from repaint_ma.learner import env_factory, scenario_teacher
-    from repaint_ma.rollout import VecParallelEnv
+    from repaint_ma.learner import make_vec, scenario_teacher
 
     for path in args.files:
         sc = scenario_mod.load(path)
         if sc.teacher is not None:  # build one env to check the teacher's spaces against it
-            vec = VecParallelEnv([env_factory(sc)], agent_indicator=sc.ppo.agent_indicator)
+            vec = make_vec(dataclasses.replace(sc, ppo=dataclasses.replace(sc.ppo, workers=0)), 1)
             scenario_teacher(sc, vec)
             vec.close()
         print(f"{path}: ok ({sc.name}, env {sc.env.id}, mode {sc.transfer.mode})")
@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("scenario", help="scenario YAML file")
         sp.add_argument("--mode", choices=MODES, help="override transfer.mode")
         sp.add_argument("--iterations", type=int, help="override train.iterations")
+        sp.add_argument("--workers", type=int, help="override ppo.workers (rollout worker processes)")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any key, e.g. ppo.lr=1e-3")
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
 

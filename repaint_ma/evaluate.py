@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
-from pettingzoo import ParallelEnv
 
 from repaint_ma.networks import ActorCritic
 from repaint_ma.rollout import VecParallelEnv
+from repaint_ma.workers import SubprocVecParallelEnv
 
 EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with training episodes
 
@@ -17,7 +17,7 @@ EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with train
 @torch.no_grad()
 def evaluate(
     policy: ActorCritic,
-    vec: VecParallelEnv,
+    vec: VecParallelEnv | SubprocVecParallelEnv,
     seed: int,
     deterministic: bool = True,
 ) -> list[float]:
@@ -29,16 +29,12 @@ def evaluate(
     """
     vec.finished_scores.clear()
     vec.reset(EVAL_SEED_OFFSET + seed)
-    while any(env.agents for env in vec.envs):
+    while vec.running:
         obs = policy.normalize(torch.from_numpy(vec.obs))
         mask = torch.from_numpy(vec.masks) if vec.has_mask else None
         action, _ = policy.act(obs, mask, deterministic)
         vec.step(action.numpy())
     return list(vec.finished_scores)
-
-
-def make_eval_vec(env_fn: Callable[[], ParallelEnv], episodes: int, agent_indicator: bool) -> VecParallelEnv:
-    return VecParallelEnv([env_fn] * episodes, agent_indicator=agent_indicator, autoreset=False)
 
 
 def smooth(scores: Sequence[float], window: int) -> np.ndarray:

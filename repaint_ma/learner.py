@@ -27,12 +27,13 @@ from pettingzoo import ParallelEnv
 import envs
 from repaint_ma import repaint
 from repaint_ma.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
-from repaint_ma.evaluate import evaluate, iterations_to_target, make_eval_vec
+from repaint_ma.evaluate import evaluate, iterations_to_target
 from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.rollout import Rollout, VecParallelEnv, collect, compute_gae
 from repaint_ma.runlog import MetricsLog, plot_curve
 from repaint_ma.scenario import PPOSpec, Scenario, ScenarioError
 from repaint_ma.teacher import Teacher, TeacherError, load_teacher
+from repaint_ma.workers import SubprocVecParallelEnv
 
 
 class TrainingDiverged(RuntimeError):
@@ -53,6 +54,14 @@ def env_factory(sc: Scenario) -> Callable[[], ParallelEnv]:
     """A callable building the scenario's target env (with the target reward)."""
     kwargs = sc.env_kwargs
     return lambda: envs.make(sc.env.id, **kwargs)
+
+
+def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecParallelEnv | SubprocVecParallelEnv:
+    """``num_envs`` copies of the target env, in ``ppo.workers`` processes (or in this one)."""
+    fns = [env_factory(sc)] * num_envs
+    if sc.ppo.workers > 0:
+        return SubprocVecParallelEnv(fns, sc.ppo.workers, sc.ppo.agent_indicator, autoreset)
+    return VecParallelEnv(fns, sc.ppo.agent_indicator, autoreset)
 
 
 def scenario_teacher(sc: Scenario, vec: VecParallelEnv) -> Teacher:
@@ -169,9 +178,8 @@ def train(
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(tr.seed)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(sc.to_dict(), sort_keys=False))
-    env_fn = env_factory(sc)
-    vec = VecParallelEnv([env_fn] * ppo.num_envs, agent_indicator=ppo.agent_indicator)
-    eval_vec = make_eval_vec(env_fn, tr.eval_episodes, ppo.agent_indicator)
+    vec = make_vec(sc, ppo.num_envs)
+    eval_vec = make_vec(sc, tr.eval_episodes, autoreset=False)
     student = ActorCritic(vec.obs_dim, vec.action_space, ppo.hidden, ppo.norm_obs, ppo.init_log_std)
     actor_opt = torch.optim.Adam(student.actor_parameters(), lr=ppo.lr, eps=1e-5)
     critic_opt = torch.optim.Adam(student.critic.parameters(), lr=ppo.lr, eps=1e-5)
@@ -180,7 +188,7 @@ def train(
     if mode != "baseline":
         teacher = scenario_teacher(sc, vec)
     if mode in ("it", "repaint"):
-        teacher_vec = VecParallelEnv([env_fn] * ppo.num_envs, agent_indicator=ppo.agent_indicator)
+        teacher_vec = make_vec(sc, ppo.num_envs)
 
     start, env_steps, wall_before = 1, 0, 0.0
     state = load_checkpoint(run_dir) if resume else None

@@ -19,6 +19,8 @@ from pettingzoo import ParallelEnv
 from repaint_ma.networks import ActorCritic
 from repaint_ma.teacher import Teacher
 
+EPISODE_SEED_STRIDE = 100_003  # a prime above any num_envs: episode seeds never collide
+
 
 class VecParallelEnv:
     """Steps ``len(env_fns)`` ParallelEnvs as one batch of slots (one per env and agent).
@@ -27,6 +29,8 @@ class VecParallelEnv:
         env_fns: callables building identical envs.
         agent_indicator: append a one-hot of the agent's index to its observation.
         autoreset: reset an env when all its agents are done (off for evaluation episodes).
+        env_offset: global index of the first env (a worker's share of a larger vector keeps
+            the seeds the whole vector would give it).
     """
 
     def __init__(
@@ -34,6 +38,7 @@ class VecParallelEnv:
         env_fns: list[Callable[[], ParallelEnv]],
         agent_indicator: bool = False,
         autoreset: bool = True,
+        env_offset: int = 0,
     ) -> None:
         self.envs = [fn() for fn in env_fns]
         self.agents = list(self.envs[0].possible_agents)
@@ -54,8 +59,9 @@ class VecParallelEnv:
         self.alive = np.zeros(self.num_slots, bool)
         self.episode_score = np.zeros(self.num_envs)  # sum over steps of the mean live reward
         self.finished_scores: list[float] = []
+        self.env_offset = env_offset
         self._seed = 0
-        self._episodes = 0
+        self._episodes = np.zeros(self.num_envs, int)  # episodes started per env
 
     def _write(self, e: int, obs: dict, out_obs: np.ndarray, out_mask: np.ndarray) -> None:
         base = e * self.num_agents
@@ -68,14 +74,18 @@ class VecParallelEnv:
                 out_obs[base + i, : self.base_obs_dim] = np.ravel(o)
 
     def _reset_env(self, e: int) -> None:
-        obs, _ = self.envs[e].reset(seed=self._seed + self._episodes * self.num_envs + e)
+        # env e's j-th episode: seed + global env index + EPISODE_SEED_STRIDE * j
+        seed = self._seed + self.env_offset + e + EPISODE_SEED_STRIDE * int(self._episodes[e])
+        obs, _ = self.envs[e].reset(seed=seed)
+        self._episodes[e] += 1
         self._write(e, obs, self.obs, self.masks)
         sl = slice(e * self.num_agents, (e + 1) * self.num_agents)
         self.alive[sl] = [a in self.envs[e].agents for a in self.agents]
 
     def reset(self, seed: int) -> None:
         """Reset every env; env ``e`` gets seed ``seed + e`` (then fresh seeds per episode)."""
-        self._seed, self._episodes = seed, 0
+        self._seed = seed
+        self._episodes[:] = 0
         for e in range(self.num_envs):
             self._reset_env(e)
         self.episode_score[:] = 0.0
@@ -118,11 +128,15 @@ class VecParallelEnv:
         self.obs[:, : self.base_obs_dim] = out["next_obs"][:, : self.base_obs_dim]
         self.masks = next_masks
         if reset_any and self.autoreset:
-            self._episodes += 1
             for e, env in enumerate(self.envs):
                 if not env.agents:
                     self._reset_env(e)
         return out
+
+    @property
+    def running(self) -> bool:
+        """Whether any env still has live agents (always true with autoreset)."""
+        return any(env.agents for env in self.envs)
 
     def close(self) -> None:
         for env in self.envs:

@@ -90,6 +90,7 @@ class PPOSpec:
     max_grad_norm: float = _opt(0.5, gt=0.0)
     hidden: list[int] = _opt([64, 64])
     num_envs: int = _opt(4, ge=1)
+    workers: int = _opt(0, ge=0)  # rollout worker processes; 0 steps the envs in the learner's process
     norm_obs: bool = _opt(True)
     norm_adv: bool = _opt(True)
     agent_indicator: bool = _opt(False)

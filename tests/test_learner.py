@@ -44,6 +44,18 @@ def test_same_seed_same_metrics(tmp_path):
     assert rows_a == rows_b and len(rows_a) == 3
 
 
+def test_worker_processes_give_the_same_metrics(tmp_path):
+    sc = from_dict(TOY, overrides={"train.iterations": 2})
+    train(sc, tmp_path / "local", progress=False)
+    train(from_dict(TOY, overrides={"train.iterations": 2, "ppo.workers": 2}), tmp_path / "procs", progress=False)
+    drop = {"sps", "wall_s"}
+    rows_local, rows_procs = (
+        [{k: v for k, v in r.items() if k not in drop} for r in read_metrics(tmp_path / d / "metrics.csv")]
+        for d in ("local", "procs")
+    )
+    assert rows_local == rows_procs
+
+
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     from repaint_ma import learner
 
