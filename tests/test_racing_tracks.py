@@ -68,3 +68,11 @@ def test_malformed_track_is_a_clear_error(tmp_path, make, message):
 def test_unknown_track_name():
     with pytest.raises(ValueError, match=r"unknown track 'monza'.*'oval'"):
         single_car(track="monza")
+
+
+def test_walls_that_would_cut_into_the_track_are_refused():
+    track = load_track("hairpin")  # parallel straights 2.4 m apart, 0.8 m wide
+    assert len(track.offset_borders(0.6)) == 2
+    with pytest.raises(ValueError, match=r"track hairpin: walls 1\.4 m outside the borders"):
+        track.offset_borders(1.4)
+    single_car(track="hairpin", wall_margin=None).reset(seed=0)  # no barrier walls at all

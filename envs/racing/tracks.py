@@ -93,11 +93,25 @@ class Track:
         return [self.waypoints[:, 2:4], self.waypoints[:, 4:6]]
 
     def offset_borders(self, margin: float) -> list[np.ndarray]:
-        """The borders moved ``margin`` metres further from the centre line."""
+        """The borders moved ``margin`` metres further from the centre line.
+
+        Raises:
+            ValueError: where a moved border would come back within ``margin / 2`` of the
+                track (two parts of the track closer than about twice the margin).
+        """
         out = []
         for border in self.borders:
             away = border - self.centre
-            out.append(border + margin * away / np.linalg.norm(away, axis=1, keepdims=True))
+            line = border + margin * away / np.linalg.norm(away, axis=1, keepdims=True)
+            seg, _, lateral = self.project(line)
+            clearance = abs(lateral) - np.where(lateral > 0, self.half_left[seg], self.half_right[seg])
+            if clearance.min() < margin / 2:
+                raise ValueError(
+                    f"track {self.name}: walls {margin} m outside the borders would come within "
+                    f"{max(clearance.min(), 0.0):.2f} m of the track near waypoint {int(seg[clearance.argmin()])}; "
+                    "use a smaller wall_margin, or None for no walls"
+                )
+            out.append(line)
         return out
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
