@@ -3,7 +3,10 @@
 A track file is a NumPy array of shape (N, 6), one row per waypoint of a closed loop:
 centre x, y, inner-border x, y, outer-border x, y (metres). As in DeepRacer's own files the last
 row may repeat the first. Cars drive in waypoint order. ``load_track`` takes a shipped name
-(``oval``, ``hairpin``, ``speedway``, ``sbend``: see ``tracks/*.png``) or a path to a ``.npy``.
+or a path to a ``.npy``. Shipped (previews in ``tracks/*.png``, made by ``make_tracks.py``):
+``oval`` 24.6 m, 0.9 m wide; ``hairpin`` 39.8 m, 0.8 m, three 180-degree hairpins of radius
+1.2 m; ``speedway`` 91.8 m, 1.0 m, long straights and fast curves; ``sbend`` 31.6 m, 0.9 m, an
+S-bend section. All are counter-clockwise loops starting at the origin heading east.
 """
 
 from __future__ import annotations
