@@ -92,6 +92,7 @@ def test_user_reward_file_runs_unchanged(tmp_path):
         _, ref_rewards, *_ = reference.step({"car_0": straight})
         assert rewards == ref_rewards
         assert rewards["car_0"] == REWARDS["centerline"](infos["car_0"]["params"])
+    assert load_reward(path)(_params(distance_from_center=0.0)) == 1.0  # a Path works too
     speedy = load_reward(f"{path}:speedy")
     assert speedy(_params(speed=1.5)) == 3.0
     assert pickle.loads(pickle.dumps(speedy))(_params(speed=1.0)) == 2.0

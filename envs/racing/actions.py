@@ -51,7 +51,7 @@ class Actions:
         if self.kind == "discrete":
             i = int(action)
             return float(self.steering[i]), float(self.speed[i])
-        a0, a1 = (min(1.0, max(-1.0, float(v))) for v in action)
+        a0, a1 = min(1.0, max(-1.0, float(action[0]))), min(1.0, max(-1.0, float(action[1])))
         return MAX_STEERING * a0, MIN_SPEED + (a1 + 1.0) / 2 * (MAX_SPEED - MIN_SPEED)
 
     def encode(self, steering: float, speed: float) -> Any:

@@ -38,6 +38,7 @@ recomputed from the stored params.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -197,11 +198,11 @@ class RacingEnv(ParallelEnv):
             car = int(agent[4:])
             steer, speed = self.actions.decode(actions[agent])
             self.steering[car] = steer
-            self.world.control(car, np.radians(steer), speed)
+            self.world.control(car, math.radians(steer), speed)
         for car in self.racing[len(self.agents) :]:
             steer, speed = self.bot_driver.control(self.bot_params[car])
             self.steering[car] = steer
-            self.world.control(car, np.radians(steer), speed)
+            self.world.control(car, math.radians(steer), speed)
         self.world.step()
         self.steps += 1
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import numbers
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,8 @@ def _load_file(spec: str) -> RewardFn:
 class CheckedReward:
     """A reward function plus the checks that make a user's mistake a clear error."""
 
-    def __init__(self, spec: str | RewardFn) -> None:
+    def __init__(self, spec: str | os.PathLike | RewardFn) -> None:
+        spec = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
         self.spec = spec
         if callable(spec):
             self.fn, self.source = spec, getattr(spec, "__name__", repr(spec))
@@ -136,6 +138,6 @@ class CheckedReward:
         return (CheckedReward, (self.spec,))
 
 
-def load_reward(spec: str | RewardFn | CheckedReward) -> CheckedReward:
+def load_reward(spec: str | os.PathLike | RewardFn | CheckedReward) -> CheckedReward:
     """A checked reward function from a built-in name, a reward file path or a callable."""
     return spec if isinstance(spec, CheckedReward) else CheckedReward(spec)
