@@ -31,12 +31,12 @@ def test_pure_pursuit_completes_a_lap_on_every_track(track):
 
 def test_pure_pursuit_on_the_discrete_grid():
     env = single_car(track="oval", max_steps=1000)
-    env.reset(seed=0)
-    driver = PurePursuit(env.actions, speed=2.0)
+    driver = PurePursuit(env.actions, speed=2.0)  # rounds to the grid's 2 m/s, +-15 degrees
     obs, infos = env.reset(seed=0)
     while env.agents:
         action = driver(obs["car_0"], infos["car_0"]["params"])
         obs, _, _, _, infos = env.step({"car_0": action})
+        assert infos["car_0"]["params"]["all_wheels_on_track"]
     assert infos["car_0"]["laps"] == 1
 
 
