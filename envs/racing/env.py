@@ -28,11 +28,11 @@ One lap of the oval (24.6 m) takes 185 steps at 2 m/s and 370 at the slowest gri
 
 Rules: a car whose four wheels are all off the track (``is_offtrack``) or that touches a barrier
 wall or another car (``is_crashed``) terminates; so does a car that completes ``laps`` laps.
-``max_steps`` control steps (15 Hz) truncate. Progress and laps count
-only new ground in the driving direction from the car's own start (the start line for the
-default time-trial start): reversing, zig-zagging over the line or driving the wrong way adds
-nothing (``params.Progress``). Finished cars leave ``agents`` and are parked far
-away. Bots (scripted ``PurePursuit`` cars, not agents) are parked when they crash or leave.
+``max_steps`` control steps (15 Hz) truncate. Progress and laps count only new ground in the
+driving direction from the car's own start (the start line for the default time-trial start):
+reversing, zig-zagging over the line or driving the wrong way adds nothing (``params.Progress``).
+Finished cars leave ``agents`` and are parked far away. Bots (scripted ``PurePursuit`` cars, not
+agents) are parked when they crash or leave the track.
 
 ``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps,
 "time": seconds since the start}; the reward is ``reward(params)``, so any reward can be
