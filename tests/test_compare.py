@@ -1,0 +1,50 @@
+"""K, smoothing, never-reached handling and the compare table on synthetic curves."""
+
+import json
+
+import pytest
+
+from repaint_ma.compare import format_markdown, k_stats, summarise, table_rows
+from repaint_ma.evaluate import iterations_to_target, smooth
+
+
+def test_trailing_moving_average():
+    assert smooth([0, 3, 6, 9], 3).tolist() == [0.0, 1.5, 3.0, 6.0]
+    assert smooth([5.0], 4).tolist() == [5.0]
+
+
+def test_k_is_first_iteration_whose_smoothed_score_reaches_target():
+    its = [2, 4, 6, 8, 10]
+    scores = [0.0, 10.0, 0.0, 10.0, 10.0]  # one lucky evaluation does not count with smooth=2
+    assert iterations_to_target(its, scores, target=10.0, window=2) == 10
+    assert iterations_to_target(its, scores, target=10.0, window=1) == 4
+    assert iterations_to_target(its, scores, target=11.0, window=1) is None
+    assert iterations_to_target([], [], target=1.0, window=1) is None
+
+
+def test_never_reached_runs_are_counted_not_dropped():
+    assert k_stats([10, None, 20]) == (15.0, 5.0, 1)
+    assert k_stats([None, None]) == (None, None, 2)
+
+
+def _write(tmp_path, mode, seed, K, final):
+    rec = {"mode": mode, "seed": seed, "K": K, "final_score": final, "wall_s": 1.0}
+    (tmp_path / f"{mode}-seed{seed}.json").write_text(json.dumps(rec))
+
+
+def test_table_percent_fewer_and_never_reached(tmp_path):
+    for seed, k in enumerate([20, 30]):
+        _write(tmp_path, "baseline", seed, k, 100.0)
+    for seed, k in enumerate([5, 10]):
+        _write(tmp_path, "repaint", seed, k, 110.0)
+    _write(tmp_path, "it", 0, None, 50.0)
+    _write(tmp_path, "it", 1, 20, 90.0)
+    summary = summarise(tmp_path, "synthetic", 100.0, 40)
+    assert summary["modes"]["repaint"]["K"] == [5, 10]
+    assert summary["modes"]["it"]["K"] == [None, 20]
+    rows = {r["mode"]: r for r in table_rows(summary)}
+    assert rows["repaint"]["pct_fewer"] == pytest.approx(100 * (25 - 7.5) / 25)  # 70%
+    assert rows["it"]["never_reached"] == 1 and rows["it"]["pct_fewer"] is None
+    md = format_markdown(summary)
+    assert "| K_REPAINT | 7.5 ± 2.5 | 0/2 | 70% | 110.0 ± 0.0 |" in md
+    assert "| K_IT | 20.0 ± 0.0 | 1/2 | - |" in md
