@@ -114,6 +114,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from repaint_ma.report import build_report
+
+    results = Path(args.results)
+    if not any(results.rglob("summary.json")):
+        raise UsageError(f"{results}: no summary.json below it (written by `repaint compare`)")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build_report(results, out)
+    print(f"written: {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repaint", description="REPAINT transfer learning for multi-agent RL")
     sub = p.add_subparsers(dest="command", required=True)
@@ -150,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--modes", nargs="+", default=list(MODES))
     co.add_argument("--out", help="compare dir (default compare/<scenario>)")
     co.set_defaults(func=cmd_compare)
+    rep = sub.add_parser("report", help="gather compare outputs into a Markdown results page")
+    rep.add_argument("results", help="folder holding compare outputs (summary.json files)")
+    rep.add_argument("--out", default="docs/results.md")
+    rep.set_defaults(func=cmd_report)
     return p
 
 

@@ -46,6 +46,7 @@ def run_compare(
             tmp.write_text(json.dumps(record))
             tmp.replace(result_file)
     summary = summarise(out_dir, sc.name, sc.train.target_score, sc.train.iterations)
+    summary["scenario_file"] = sc.source
     write_table(summary, out_dir)
     return summary
 

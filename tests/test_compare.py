@@ -48,3 +48,20 @@ def test_table_percent_fewer_and_never_reached(tmp_path):
     md = format_markdown(summary)
     assert "| K_REPAINT | 7.5 ± 2.5 | 0/2 | 70% | 110.0 ± 0.0 |" in md
     assert "| K_IT | 20.0 ± 0.0 | 1/2 | - |" in md
+
+
+def test_report_is_generated_from_summaries(tmp_path):
+    from repaint_ma.compare import write_table
+    from repaint_ma.report import build_report
+
+    scen = tmp_path / "results" / "sc2-beacon-to-shards-subtask"
+    scen.mkdir(parents=True)
+    for mode, k in (("baseline", 8), ("repaint", 2)):
+        rec = {"mode": mode, "seed": 0, "K": k, "final_score": 1.0, "wall_s": 1.0,
+               "curve": {"iteration": [1, 2, 3], "score": [0.0, 0.5, 1.0]}}  # fmt: skip
+        (scen / f"{mode}-seed0.json").write_text(json.dumps(rec))
+    write_table(summarise(scen, "sc2-beacon-to-shards-subtask", 1.0, 10), scen)
+    text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
+    assert "| K_REPAINT | 2.0 ± 0.0 | 0/1 | 75% |" in text
+    assert "94%" in text  # the paper's figure beside ours
+    assert (tmp_path / "docs" / "img" / "results-sc2-beacon-to-shards-subtask.png").is_file()
