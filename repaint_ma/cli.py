@@ -29,6 +29,8 @@ def _load(args: argparse.Namespace) -> Scenario:
         ("transfer.mode", "mode"),
         ("train.seed", "seed"),
         ("train.iterations", "iterations"),
+        ("ppo.workers", "workers"),
+        ("ppo.backend", "backend"),
     ):
         if getattr(args, dest, None) is not None:
             overrides[key] = getattr(args, dest)
@@ -136,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--mode", choices=MODES, help="override transfer.mode")
         sp.add_argument("--iterations", type=int, help="override train.iterations")
         sp.add_argument("--workers", type=int, help="override ppo.workers (rollout worker processes)")
+        sp.add_argument("--backend", choices=("local", "ray"), help="override ppo.backend (where workers run)")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE", help="override any key, e.g. ppo.lr=1e-3")
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -9,7 +9,7 @@ import torch
 
 from repaint_ma.networks import ActorCritic
 from repaint_ma.rollout import VecParallelEnv
-from repaint_ma.workers import SubprocVecParallelEnv
+from repaint_ma.workers import ShardedVecParallelEnv
 
 EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with training episodes
 
@@ -17,7 +17,7 @@ EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with train
 @torch.no_grad()
 def evaluate(
     policy: ActorCritic,
-    vec: VecParallelEnv | SubprocVecParallelEnv,
+    vec: VecParallelEnv | ShardedVecParallelEnv,
     seed: int,
     deterministic: bool = True,
 ) -> list[float]:

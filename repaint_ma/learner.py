@@ -33,7 +33,7 @@ from repaint_ma.rollout import Rollout, VecParallelEnv, collect, compute_gae
 from repaint_ma.runlog import MetricsLog, plot_curve
 from repaint_ma.scenario import PPOSpec, Scenario, ScenarioError
 from repaint_ma.teacher import Teacher, TeacherError, load_teacher
-from repaint_ma.workers import SubprocVecParallelEnv
+from repaint_ma.workers import RayVecParallelEnv, ShardedVecParallelEnv, SubprocVecParallelEnv
 
 
 class TrainingDiverged(RuntimeError):
@@ -56,12 +56,15 @@ def env_factory(sc: Scenario) -> Callable[[], ParallelEnv]:
     return lambda: envs.make(sc.env.id, **kwargs)
 
 
-def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecParallelEnv | SubprocVecParallelEnv:
-    """``num_envs`` copies of the target env, in ``ppo.workers`` processes (or in this one)."""
-    fns = [env_factory(sc)] * num_envs
-    if sc.ppo.workers > 0:
-        return SubprocVecParallelEnv(fns, sc.ppo.workers, sc.ppo.agent_indicator, autoreset)
-    return VecParallelEnv(fns, sc.ppo.agent_indicator, autoreset)
+def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecParallelEnv | ShardedVecParallelEnv:
+    """``num_envs`` copies of the target env: in ``ppo.workers`` worker processes or Ray actors
+    (``ppo.backend``), or, with no workers, in this process."""
+    fns, ppo = [env_factory(sc)] * num_envs, sc.ppo
+    if ppo.backend == "ray":
+        return RayVecParallelEnv(fns, max(ppo.workers, 1), ppo.agent_indicator, autoreset, ppo.ray_address)
+    if ppo.workers > 0:
+        return SubprocVecParallelEnv(fns, ppo.workers, ppo.agent_indicator, autoreset)
+    return VecParallelEnv(fns, ppo.agent_indicator, autoreset)
 
 
 def scenario_teacher(sc: Scenario, vec: VecParallelEnv) -> Teacher:

@@ -90,7 +90,9 @@ class PPOSpec:
     max_grad_norm: float = _opt(0.5, gt=0.0)
     hidden: list[int] = _opt([64, 64])
     num_envs: int = _opt(4, ge=1)
-    workers: int = _opt(0, ge=0)  # rollout worker processes; 0 steps the envs in the learner's process
+    workers: int = _opt(0, ge=0)  # rollout workers; 0 steps the envs in the learner's process
+    backend: str = _opt("local", choices=("local", "ray"))  # where workers run: processes or Ray actors
+    ray_address: str | None = _opt(None)  # join this Ray cluster (e.g. "ray://head:10001"); None: local Ray
     norm_obs: bool = _opt(True)
     norm_adv: bool = _opt(True)
     agent_indicator: bool = _opt(False)

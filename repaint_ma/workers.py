@@ -1,10 +1,11 @@
-"""Rollout workers: the envs of a ``VecParallelEnv`` split over worker processes.
+"""Rollout workers: the envs of a ``VecParallelEnv`` split into shards stepped elsewhere.
 
-``SubprocVecParallelEnv`` has the interface of ``VecParallelEnv`` (``obs``, ``masks``,
-``alive``, ``step``, ``reset``, ...), so the learner does not know which one it drives. Each
-worker owns a contiguous share of the envs as a ``VecParallelEnv`` (with its global env
-offset, so episode seeds are those of the single-process vector) and steps it on request;
-the learner batches the policy forward over every slot of every worker.
+``SubprocVecParallelEnv`` (worker processes on this machine) and ``RayVecParallelEnv`` (Ray
+actors: a local Ray, or a cluster via ``ray.init(address=...)``) have the interface of
+``VecParallelEnv`` (``obs``, ``masks``, ``alive``, ``step``, ``reset``, ...), so the learner
+does not know which one it drives. Each shard owns a contiguous share of the envs as a
+``VecParallelEnv`` with its global env offset, so episode seeds, and therefore metrics, are
+those of the single-process vector. The learner batches the policy forward over every slot.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import multiprocessing as mp
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any
 
 import numpy as np
 from pettingzoo import ParallelEnv
@@ -21,60 +23,47 @@ from repaint_ma.rollout import VecParallelEnv
 _SPEC = ("agents", "num_agents", "has_mask", "base_obs_dim", "obs_dim", "mask_dim", "action_space")
 
 
-def _state(vec: VecParallelEnv) -> tuple:
-    scores = list(vec.finished_scores)
-    vec.finished_scores.clear()
-    return vec.obs, vec.masks, vec.alive, scores, vec.running
+class Shard:
+    """One worker's share of the envs; every method's reply is plain data."""
+
+    def __init__(self, env_fns: list, agent_indicator: bool, autoreset: bool, offset: int) -> None:
+        self.vec = VecParallelEnv(env_fns, agent_indicator, autoreset, env_offset=offset)
+
+    def spec(self) -> dict[str, Any]:
+        return {k: getattr(self.vec, k) for k in _SPEC}
+
+    def _state(self) -> tuple:
+        scores = list(self.vec.finished_scores)
+        self.vec.finished_scores.clear()
+        return self.vec.obs, self.vec.masks, self.vec.alive, scores, self.vec.running
+
+    def reset(self, seed: int) -> tuple:
+        self.vec.reset(seed)
+        return self._state()
+
+    def step(self, actions: np.ndarray) -> tuple:
+        out = self.vec.step(actions)
+        return (out, *self._state())
+
+    def close(self) -> None:
+        self.vec.close()
 
 
-def _worker(conn: Connection, env_fns: list, agent_indicator: bool, autoreset: bool, offset: int) -> None:
-    vec = VecParallelEnv(env_fns, agent_indicator, autoreset, env_offset=offset)
-    conn.send({k: getattr(vec, k) for k in _SPEC})
-    while True:
-        cmd, arg = conn.recv()
-        if cmd == "step":
-            out = vec.step(arg)
-            conn.send((out, *_state(vec)))
-        elif cmd == "reset":
-            vec.reset(arg)
-            conn.send(_state(vec))
-        else:
-            vec.close()
-            conn.close()
-            return
+class ShardedVecParallelEnv:
+    """The learner-side view of shards; subclasses say how a call reaches every shard."""
 
-
-class SubprocVecParallelEnv:
-    """``VecParallelEnv`` over ``workers`` processes (fork); same attributes and methods."""
-
-    def __init__(
-        self,
-        env_fns: list[Callable[[], ParallelEnv]],
-        workers: int,
-        agent_indicator: bool = False,
-        autoreset: bool = True,
-    ) -> None:
-        ctx = mp.get_context("fork")  # env factories are closures: inherit them, don't pickle
-        shares = np.array_split(np.arange(len(env_fns)), min(workers, len(env_fns)))
-        self.conns, self.procs = [], []
-        for share in shares:
-            parent, child = ctx.Pipe()
-            fns = [env_fns[i] for i in share]
-            proc = ctx.Process(
-                target=_worker, args=(child, fns, agent_indicator, autoreset, int(share[0])), daemon=True
-            )
-            proc.start()
-            child.close()
-            self.conns.append(parent)
-            self.procs.append(proc)
-        spec = [c.recv() for c in self.conns][-1]  # every worker reports; all are alike
+    def __init__(self, num_envs: int, shares: list[np.ndarray]) -> None:
+        spec = self._call_all("spec", [()] * len(shares))[0]
         for k in _SPEC:
             setattr(self, k, spec[k])
-        self.num_envs = len(env_fns)
-        self.num_slots = self.num_envs * self.num_agents
+        self.num_envs = num_envs
+        self.num_slots = num_envs * self.num_agents
         self._bounds = np.cumsum([0, *[len(s) * self.num_agents for s in shares]])
         self.finished_scores: list[float] = []
         self.running = True
+
+    def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
+        raise NotImplementedError
 
     def _gather(self, states: list[tuple]) -> None:
         self.obs = np.concatenate([s[0] for s in states])
@@ -85,19 +74,94 @@ class SubprocVecParallelEnv:
         self.running = any(s[4] for s in states)
 
     def reset(self, seed: int) -> None:
-        for c in self.conns:
-            c.send(("reset", seed))
-        self._gather([c.recv() for c in self.conns])
+        self._gather(self._call_all("reset", [(seed,)] * (len(self._bounds) - 1)))
 
     def step(self, actions: np.ndarray) -> dict[str, np.ndarray]:
-        for c, lo, hi in zip(self.conns, self._bounds[:-1], self._bounds[1:], strict=True):
-            c.send(("step", actions[lo:hi]))
-        replies = [c.recv() for c in self.conns]
+        chunks = [(actions[lo:hi],) for lo, hi in zip(self._bounds[:-1], self._bounds[1:], strict=True)]
+        replies = self._call_all("step", chunks)
         self._gather([r[1:] for r in replies])
         return {k: np.concatenate([r[0][k] for r in replies]) for k in replies[0][0]}
 
+
+def _split(env_fns: list, workers: int) -> list[np.ndarray]:
+    return np.array_split(np.arange(len(env_fns)), min(workers, len(env_fns)))
+
+
+def _serve(conn: Connection, env_fns: list, agent_indicator: bool, autoreset: bool, offset: int) -> None:
+    shard = Shard(env_fns, agent_indicator, autoreset, offset)
+    while True:
+        method, args = conn.recv()
+        conn.send(getattr(shard, method)(*args))
+        if method == "close":
+            return
+
+
+class SubprocVecParallelEnv(ShardedVecParallelEnv):
+    """Shards in ``workers`` forked processes, talking over pipes."""
+
+    def __init__(
+        self,
+        env_fns: list[Callable[[], ParallelEnv]],
+        workers: int,
+        agent_indicator: bool = False,
+        autoreset: bool = True,
+    ) -> None:
+        ctx = mp.get_context("fork")  # env factories are closures: inherit them, don't pickle
+        shares = _split(env_fns, workers)
+        self.conns, self.procs = [], []
+        for share in shares:
+            parent, child = ctx.Pipe()
+            fns = [env_fns[i] for i in share]
+            args = (child, fns, agent_indicator, autoreset, int(share[0]))
+            proc = ctx.Process(target=_serve, args=args, daemon=True)
+            proc.start()
+            child.close()
+            self.conns.append(parent)
+            self.procs.append(proc)
+        super().__init__(len(env_fns), shares)
+
+    def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
+        for conn, a in zip(self.conns, args, strict=True):
+            conn.send((method, a))
+        return [conn.recv() for conn in self.conns]
+
     def close(self) -> None:
-        for c in self.conns:
-            c.send(("close", None))
+        self._call_all("close", [()] * len(self.conns))
         for p in self.procs:
             p.join(timeout=5)
+
+
+class RayVecParallelEnv(ShardedVecParallelEnv):
+    """Shards as Ray actors. Joins ``address`` if given, else starts a local Ray."""
+
+    def __init__(
+        self,
+        env_fns: list[Callable[[], ParallelEnv]],
+        workers: int,
+        agent_indicator: bool = False,
+        autoreset: bool = True,
+        address: str | None = None,
+    ) -> None:
+        import ray
+
+        if not ray.is_initialized():
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        self._ray = ray
+        # no CPU reservation: a run holds several vectors (train, teacher, eval) of actors at
+        # once, which whole-CPU reservations would deadlock on a small cluster; SPREAD places
+        # the actors over the cluster's nodes
+        remote_shard = ray.remote(num_cpus=0, scheduling_strategy="SPREAD")(Shard)
+        shares = _split(env_fns, workers)
+        self.actors = [
+            remote_shard.remote([env_fns[i] for i in share], agent_indicator, autoreset, int(share[0]))
+            for share in shares
+        ]
+        super().__init__(len(env_fns), shares)
+
+    def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
+        return self._ray.get([getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)])
+
+    def close(self) -> None:
+        self._call_all("close", [()] * len(self.actors))
+        for a in self.actors:
+            self._ray.kill(a)

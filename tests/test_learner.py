@@ -56,6 +56,25 @@ def test_worker_processes_give_the_same_metrics(tmp_path):
     assert rows_local == rows_procs
 
 
+def test_local_ray_gives_the_same_metrics(tmp_path):
+    pytest.importorskip("ray")
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        overrides = {"train.iterations": 2, "ppo.backend": "ray", "ppo.workers": 2}
+        train(from_dict(TOY, overrides={"train.iterations": 2}), tmp_path / "local", progress=False)
+        train(from_dict(TOY, overrides=overrides), tmp_path / "ray", progress=False)
+    finally:
+        ray.shutdown()
+    drop = {"sps", "wall_s"}
+    rows_local, rows_ray = (
+        [{k: v for k, v in r.items() if k not in drop} for r in read_metrics(tmp_path / d / "metrics.csv")]
+        for d in ("local", "ray")
+    )
+    assert rows_local == rows_ray
+
+
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
     from repaint_ma import learner
 
