@@ -61,8 +61,8 @@ def make(env_id: str, **kwargs: Any) -> ParallelEnv:
 
 for _gym_id in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCarContinuous-v0"):
     register(f"classic/{_gym_id}", "envs.classic:GymParallelEnv", gym_id=_gym_id)
-register("mujoco/Reacher", "envs.classic:GymParallelEnv", gym_id="Reacher-v5")
-register("mujoco/Ant", "envs.classic:GymParallelEnv", gym_id="Ant-v5")
+register("mujoco/Reacher", "envs.mujoco:reacher")
+register("mujoco/Ant", "envs.mujoco:ant")
 register("toy/staggered", "envs.toy:StaggeredEnv")
 register("racing/single-car", "envs.racing:single_car")
 register("racing/multi-car", "envs.racing:multi_car")
