@@ -29,12 +29,19 @@ With a spec the env returns the relabelled reward instead of gymnasium's; ``info
 terms either way. In a scenario, the top-level ``reward:`` key passes a *string* through
 ``Scenario.env_kwargs`` (``reward: "direction=y"``), while a dict goes under
 ``env: {kwargs: {reward: {...}}}`` (the top-level key reserves dicts for ``{file, function}``).
+
+Actions are clipped to the action space (``clip_actions=True``, as gymnasium's ``ClipAction``
+wrapper would, but keeping the bounded ``Box``): gymnasium's control costs use the action as
+given while MuJoCo clamps the torque, so an unclipped Gaussian sample would be charged for
+torque it never applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import numpy as np
 
 from envs.classic import GymParallelEnv
 
@@ -99,9 +106,7 @@ def parse_reward_spec(gym_id: str, spec: RewardSpec) -> dict[str, Any] | None:
         for part in filter(None, (p.strip() for p in spec.split(","))):
             key, sep, value = part.partition("=")
             if not sep:
-                raise ValueError(
-                    f"{gym_id} reward {spec!r}: expected 'default' or 'key=value,...' with keys {known}"
-                )
+                raise ValueError(f"{gym_id} reward {spec!r}: expected 'default' or 'key=value,...' with keys {known}")
             items[key.strip()] = value.strip()
     elif isinstance(spec, Mapping):
         items = dict(spec)
@@ -131,19 +136,29 @@ class MujocoParallelEnv(GymParallelEnv):
         gym_id: ``"Reacher-v5"`` or ``"Ant-v5"``.
         reward: ``"default"`` (gymnasium's reward) or a weight spec (see the module docstring).
         render_mode: passed to ``gymnasium.make``.
+        clip_actions: clip each action to the action space's bounds before stepping.
         **gym_kwargs: passed to ``gymnasium.make`` (e.g. ``max_episode_steps``).
     """
 
     def __init__(
-        self, gym_id: str, reward: RewardSpec = "default", render_mode: str | None = None, **gym_kwargs: Any
+        self,
+        gym_id: str,
+        reward: RewardSpec = "default",
+        render_mode: str | None = None,
+        clip_actions: bool = True,
+        **gym_kwargs: Any,
     ) -> None:
         if gym_id not in REWARD_FUNCTIONS:
             raise ValueError(f"no reward function for {gym_id!r}; supported: {sorted(REWARD_FUNCTIONS)}")
         self.reward_weights = parse_reward_spec(gym_id, reward)
         self.reward_fn = REWARD_FUNCTIONS[gym_id]
+        self.clip_actions = clip_actions
         super().__init__(gym_id, render_mode=render_mode, **gym_kwargs)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        if self.clip_actions:
+            space = self._env.action_space
+            actions = {a: np.clip(act, space.low, space.high).astype(space.dtype) for a, act in actions.items()}
         obs, rewards, terminations, truncations, infos = super().step(actions)
         if self.reward_weights is not None:
             rewards = {a: self.reward_fn(infos[a], **self.reward_weights) for a in rewards}
@@ -158,4 +173,3 @@ def reacher(reward: RewardSpec = "default", **kwargs: Any) -> MujocoParallelEnv:
 def ant(reward: RewardSpec = "default", **kwargs: Any) -> MujocoParallelEnv:
     """``mujoco/Ant``: Ant-v5 (1000-step episodes, 8-D torque actions, 105-D observation)."""
     return MujocoParallelEnv("Ant-v5", reward=reward, **kwargs)
-

@@ -112,6 +112,22 @@ def test_ant_direction_y_uses_y_velocity() -> None:
         assert reward - raw_reward == pytest.approx(info["y_velocity"] - info["x_velocity"])
 
 
+@pytest.mark.parametrize("env_id", ["mujoco/Reacher", "mujoco/Ant"])
+def test_actions_are_clipped_before_the_control_cost(env_id: str) -> None:
+    results = []
+    for action in (np.full(8, 3.0), np.ones(8)):
+        env = envs.make(env_id)
+        env.reset(seed=0)
+        n = env.action_space(A).shape[0]
+        _, rewards, _, _, infos = env.step({A: action[:n]})
+        results.append((rewards[A], infos[A]["reward_ctrl"]))
+    assert results[0] == results[1]
+    unclipped = envs.make(env_id, clip_actions=False)
+    unclipped.reset(seed=0)
+    _, _, _, _, infos = unclipped.step({A: np.full(unclipped.action_space(A).shape, 3.0)})
+    assert infos[A]["reward_ctrl"] == pytest.approx(9.0 * results[1][1])
+
+
 def test_bad_reward_specs_name_the_known_keys() -> None:
     with pytest.raises(ValueError, match="w_dist"):
         envs.make("mujoco/Reacher", reward={"w_forward": 1.0})
