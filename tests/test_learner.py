@@ -24,6 +24,11 @@ TOY = {
 }  # fmt: skip
 
 
+def _metrics(run_dir):
+    """metrics.csv rows without the timing columns (which differ between identical runs)."""
+    return [{k: v for k, v in r.items() if k not in ("sps", "wall_s")} for r in read_metrics(run_dir / "metrics.csv")]
+
+
 def test_learns_the_masked_multi_agent_toy(tmp_path):
     res = train(from_dict(TOY), tmp_path / "run", progress=False)
     # random legal play scores ~2.4 of the optimal 6 (one reward per step)
@@ -36,24 +41,15 @@ def test_same_seed_same_metrics(tmp_path):
     sc = from_dict(TOY, overrides={"train.iterations": 3})
     train(sc, tmp_path / "a", progress=False)
     train(sc, tmp_path / "b", progress=False)
-    drop = {"sps", "wall_s"}
-    rows_a, rows_b = (
-        [{k: v for k, v in r.items() if k not in drop} for r in read_metrics(tmp_path / d / "metrics.csv")]
-        for d in "ab"
-    )
-    assert rows_a == rows_b and len(rows_a) == 3
+    assert _metrics(tmp_path / "a") == _metrics(tmp_path / "b")
+    assert len(_metrics(tmp_path / "a")) == 3
 
 
 def test_worker_processes_give_the_same_metrics(tmp_path):
     sc = from_dict(TOY, overrides={"train.iterations": 2})
     train(sc, tmp_path / "local", progress=False)
     train(from_dict(TOY, overrides={"train.iterations": 2, "ppo.workers": 2}), tmp_path / "procs", progress=False)
-    drop = {"sps", "wall_s"}
-    rows_local, rows_procs = (
-        [{k: v for k, v in r.items() if k not in drop} for r in read_metrics(tmp_path / d / "metrics.csv")]
-        for d in ("local", "procs")
-    )
-    assert rows_local == rows_procs
+    assert _metrics(tmp_path / "local") == _metrics(tmp_path / "procs")
 
 
 def test_local_ray_gives_the_same_metrics(tmp_path):
@@ -67,12 +63,7 @@ def test_local_ray_gives_the_same_metrics(tmp_path):
         train(from_dict(TOY, overrides=overrides), tmp_path / "ray", progress=False)
     finally:
         ray.shutdown()
-    drop = {"sps", "wall_s"}
-    rows_local, rows_ray = (
-        [{k: v for k, v in r.items() if k not in drop} for r in read_metrics(tmp_path / d / "metrics.csv")]
-        for d in ("local", "ray")
-    )
-    assert rows_local == rows_ray
+    assert _metrics(tmp_path / "local") == _metrics(tmp_path / "ray")
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
