@@ -92,3 +92,21 @@ def test_cli_exit_code_and_no_traceback(tmp_path):
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert out.stderr.strip() == f"error: {path}: ppo.num_envs: expected a value >= 1, got -3"
+
+
+def test_shipped_scenarios_validate(capsys):
+    from pathlib import Path
+
+    files = sorted(str(p) for p in Path("scenarios").glob("*/*.yaml") if "mujoco" not in p.parts)
+    assert main(["validate", *files]) == 0
+    assert capsys.readouterr().out.count(": ok (") == len(files)
+
+
+def test_eval_of_a_run_dir(tmp_path, capsys):
+    run = tmp_path / "run"
+    path = _write(tmp_path, GOOD.replace("iterations: 2", "iterations: 1"))
+    assert main(["run", str(path), "--run-dir", str(run), "--quiet", "--set", "ppo.steps_per_iteration=64"]) == 0
+    assert main(["eval", str(run), "--episodes", "3"]) == 0
+    assert "t: 3 episodes, score" in capsys.readouterr().out
+    assert main(["eval", str(tmp_path / "nothing")]) == 2
+    assert "expected a run dir" in capsys.readouterr().err
