@@ -50,13 +50,21 @@ def make(env_id: str, **kwargs: Any) -> ParallelEnv:
 
     Raises:
         KeyError: for an unknown id; the message lists the known ids.
+        ImportError: when the id's family cannot be imported (e.g. a missing extra).
     """
     if env_id not in _REGISTRY:
         close = difflib.get_close_matches(env_id, _REGISTRY, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"unknown environment id {env_id!r}.{hint} Known ids: {', '.join(registered_ids())}")
     entry_point, defaults = _REGISTRY[env_id]
-    return _resolve(entry_point)(**{**defaults, **kwargs})
+    try:
+        factory = _resolve(entry_point)
+    except ImportError as err:  # an optional family whose extra (or module) is not installed
+        raise ImportError(
+            f"environment {env_id!r} cannot be built: {err}. Install the project with its extras: "
+            "pip install -e '.[all]'"
+        ) from err
+    return factory(**{**defaults, **kwargs})
 
 
 for _gym_id in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCarContinuous-v0"):
