@@ -4,7 +4,7 @@
 
 Each mode trains ``--iterations`` iterations (after one warm-up run) with an untrained teacher
 of the right spaces; the table splits the wall time into env stepping, student forward,
-teacher forward, GAE, critic fit, actor update and evaluation.
+teacher forward, GAE, the minibatch updates and evaluation.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ PARTS = {  # label -> (file suffix, function name) whose cumulative time is that
     "teacher forward": ("teacher.py", "act"),
     "teacher dist (KS)": ("teacher.py", "dist"),
     "GAE": ("learner.py", "advantages_of"),
-    "critic fit": ("learner.py", "fit_critic"),
-    "actor update": ("learner.py", "update_actor"),
+    "update (critic and actor)": ("learner.py", "ppo_update"),
     "evaluation": ("evaluate.py", "evaluate"),
 }
 

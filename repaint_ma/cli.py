@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import shlex
 import sys
 import time
@@ -129,6 +130,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_module(sub: argparse._SubParsersAction, name: str, module: str, help_: str) -> None:
+    """A sub-command that lives in its own module: ``add_arguments(parser)`` and ``main(args) -> int``."""
+    mod = importlib.import_module(module)
+    sp = sub.add_parser(name, help=help_, description=mod.__doc__.splitlines()[0] if mod.__doc__ else None)
+    mod.add_arguments(sp)
+    sp.set_defaults(func=mod.main)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="repaint", description="REPAINT transfer learning for multi-agent RL")
     sub = p.add_subparsers(dest="command", required=True)
@@ -170,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", help="folder holding compare outputs (summary.json files)")
     rep.add_argument("--out", default="docs/results.md")
     rep.set_defaults(func=cmd_report)
+    # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
     return p
 
 

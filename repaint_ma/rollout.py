@@ -118,7 +118,7 @@ class VecParallelEnv:
                     out["terminated"][base + i] = term[agent]
                     out["truncated"][base + i] = trunc[agent]
             self._write(e, obs, out["next_obs"], next_masks)
-            self.episode_score[e] += np.mean(list(rew.values())) if rew else 0.0
+            self.episode_score[e] += sum(rew.values()) / len(rew) if rew else 0.0
             sl = slice(base, base + self.num_agents)
             self.alive[sl] = [a in env.agents for a in self.agents]
             if not env.agents:
@@ -207,9 +207,10 @@ def collect(
     With ``act_with_teacher`` the teacher acts and its log-probs are stored (the denominator
     of rho in L_ins); otherwise the student acts and, if a ``teacher`` is given, the
     teacher's distribution on these states is stored for the kickstarting cross-entropy.
-    Teacher forward passes are batched over all slots. Observations are stored normalised
-    with the student's statistics as they were during the rollout; with ``update_obs_norm``
-    the statistics then absorb this rollout's observations (for the next iteration).
+    Teacher forward passes are batched over all slots (for the KS term, over the whole
+    rollout at once). Observations are stored normalised with the student's statistics as
+    they were during the rollout; with ``update_obs_norm`` the statistics then absorb this
+    rollout's observations (for the next iteration).
     """
     T, N = num_steps, vec.num_slots
     act_dim = vec.action_space.shape if student.head.kind != "discrete" else ()
@@ -225,9 +226,6 @@ def collect(
         "valid": torch.zeros(T, N, dtype=torch.bool),
         "teacher_params": None,
     }
-    store_teacher = teacher is not None and not act_with_teacher
-    if store_teacher:
-        buf["teacher_params"] = torch.zeros(T, N, student.head.param_dim)
     for t in range(T):
         raw = torch.from_numpy(vec.obs)
         raw_obs[t] = raw
@@ -237,8 +235,6 @@ def collect(
             action, logprob = teacher.act(raw, mask)
         else:
             action, logprob = student.act(student.normalize(raw), mask)
-            if store_teacher:
-                buf["teacher_params"][t] = teacher.dist(raw, mask).params
         step = vec.step(action.numpy())
         buf["actions"][t], buf["logprobs"][t] = action, logprob
         if mask is not None:
@@ -247,6 +243,9 @@ def collect(
         buf["rewards"][t] = torch.from_numpy(step["reward"])
         buf["terminated"][t] = torch.from_numpy(step["terminated"])
         buf["dones"][t] = torch.from_numpy(step["terminated"] | step["truncated"])
+    if teacher is not None and not act_with_teacher:  # pi_T on S, for the KS term: one batched pass
+        flat_masks = buf["masks"].flatten(0, 1) if vec.has_mask else None
+        buf["teacher_params"] = teacher.dist(raw_obs.flatten(0, 1), flat_masks).params.view(T, N, -1)
     ro = Rollout(obs=student.normalize(raw_obs), next_obs=student.normalize(raw_next_obs), **buf)
     if update_obs_norm:
         student.normalize(raw_obs[buf["valid"]], update=True)

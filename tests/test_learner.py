@@ -77,7 +77,7 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
         return real_loss(logratio, adv, clip) * (float("nan") if checkpoints else 1.0)
 
     monkeypatch.setattr(repaint, "clipped_surrogate_loss", poisoned)
-    with pytest.raises(TrainingDiverged, match="actor loss is nan at iteration 2"):
+    with pytest.raises(TrainingDiverged, match=r"critic \+ actor loss is nan at iteration 2"):
         train(from_dict(TOY), tmp_path / "run", progress=False)
     blob = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
     assert blob["iteration"] == 1
