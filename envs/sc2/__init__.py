@@ -1,0 +1,34 @@
+"""StarCraft II mini-games as PettingZoo ParallelEnvs: ``envs.make("sc2/<MiniGame>", backend=...)``.
+
+Backends: ``builtin`` (default; the NumPy engine of ``builtin.py``: results are built-in-engine
+results, never StarCraft II results) and ``pysc2`` (the real game through PySC2; needs StarCraft II
+and the mini-game maps). Both feed the same env (``env.py``): same observations, actions, masks,
+rewards and infos. Unit stats and map rules: ``units.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envs.sc2.builtin import BuiltinBackend
+from envs.sc2.env import SC2Env
+from envs.sc2.units import MINIGAMES, STEP_MUL, minigame
+
+BACKENDS = ("builtin", "pysc2")
+
+
+def make_minigame(map_name: str, backend: str = "builtin", step_mul: int = STEP_MUL, **kwargs: Any) -> SC2Env:
+    """The mini-game ``map_name`` on ``backend``; ``kwargs`` go to :class:`SC2Env` (k_allies, k_targets, ...)."""
+    minigame(map_name)  # a clear error for an unknown map
+    if backend == "builtin":
+        source = BuiltinBackend(map_name, step_mul=step_mul)
+    elif backend == "pysc2":
+        from envs.sc2.pysc2_backend import PySC2Backend  # imports PySC2 only when asked for
+
+        source = PySC2Backend(map_name, step_mul=step_mul)
+    else:
+        raise ValueError(f"unknown sc2 backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    return SC2Env(source, **kwargs)
+
+
+__all__ = ["BACKENDS", "MINIGAMES", "BuiltinBackend", "SC2Env", "make_minigame"]
