@@ -120,6 +120,7 @@ class BuiltinBackend:
         self.auto_range = np.where(self.own, self.range, -1.0)  # idle Marines fire within weapon range
         self._ranges()
         self.tiny = np.full(len(k), 1e-12)
+        self._stale = True
         self.closing = 2 * float(self.speed.max(initial=0.0))  # the fastest two units' approach per loop
 
     def _ranges(self) -> None:
@@ -135,6 +136,7 @@ class BuiltinBackend:
         """Put the units ``which`` (rows or a mask) in ``state``."""
         self.state[:, which] = False
         self.state[state, which] = True
+        self._stale = True
         if state == IDLE:
             self.scan_at = self.game_loop
 
@@ -278,32 +280,40 @@ class BuiltinBackend:
 
     # -- orders -------------------------------------------------------------------------------
 
-    def _rows_of(self, tags: np.ndarray) -> np.ndarray:
-        """Row of each tag (tags grow with rows), -1 where the tag is not a live unit."""
-        if not len(self.tag):
-            return np.full(len(tags), -1)
-        rows = np.minimum(np.searchsorted(self.tag, tags), len(self.tag) - 1)
-        return np.where((self.tag[rows] == tags) & ~self.state[DEAD, rows], rows, -1)
-
     def _apply(self, orders: Orders) -> None:
-        if len(orders.tag) == 0:
-            return
-        rows = self._rows_of(np.asarray(orders.tag, np.int64))
-        kind = np.asarray(orders.kind)
-        ok = (rows >= 0) & self.own[np.maximum(rows, 0)]
-        self._to(IDLE, rows[ok & (kind == STOP)])
-        move = ok & (kind == MOVE)
-        x = np.clip(np.asarray(orders.x, np.float64)[move], 0.0, self.width)
-        y = np.clip(np.asarray(orders.y, np.float64)[move], 0.0, self.height)
-        self._to(GO, rows[move])
-        self.goal[rows[move]] = x + 1j * y
-        attack = ok & (kind == ATTACK)
-        if attack.any():
-            targets = self._rows_of(np.asarray(orders.target, np.int64)[attack])
-            t = np.maximum(targets, 0)
-            legal = (targets >= 0) & self.foe[t] & self.visible[t]  # an illegal attack order is ignored
-            self._to(HIT, rows[attack][legal])
-            self.target[rows[attack][legal]] = targets[legal]
+        """Give each live own unit its order; orders for other units, and illegal attacks, are ignored."""
+        row_of = dict(zip(self.tag.tolist(), range(len(self.tag)), strict=True))
+        own, foe, visible = self.own.tolist(), self.foe.tolist(), self.visible.tolist()
+        dead = self.state[DEAD].tolist()
+        stop, move, goals, attack, targets = [], [], [], [], []
+        for tag, kind, x, y, target in zip(
+            orders.tag.tolist(),
+            orders.kind.tolist(),
+            orders.x.tolist(),
+            orders.y.tolist(),
+            orders.target.tolist(),
+            strict=True,
+        ):
+            row = row_of.get(tag)
+            if row is None or not own[row] or dead[row]:
+                continue
+            if kind == STOP:
+                stop.append(row)
+            elif kind == MOVE:
+                move.append(row)
+                goals.append(complex(min(max(x, 0.0), self.width), min(max(y, 0.0), self.height)))
+            elif kind == ATTACK:
+                t = row_of.get(target)
+                if t is not None and foe[t] and visible[t] and not dead[t]:  # the game rejects the rest
+                    attack.append(row)
+                    targets.append(t)
+        for state, rows in ((IDLE, stop), (GO, move), (HIT, attack)):
+            if rows:
+                self._to(state, rows)
+        if move:
+            self.goal[move] = goals
+        if attack:
+            self.target[attack] = targets
 
     # -- simulation ---------------------------------------------------------------------------
 
@@ -337,80 +347,102 @@ class BuiltinBackend:
                 self._compact()
                 self._shards()
 
+    def _cache(self) -> None:
+        """What the loop needs from the orders, recomputed only when an order or the rows change:
+        each unit's target row (itself without an attack order), the centre distance within which it
+        fires (-1: never) and the distance from its destination at which it stops moving."""
+        hit, rows = self.state[HIT], self.rows
+        self.tgt = np.where(hit, self.target, rows)
+        self.fire_at = np.where(hit, self.range + self.radius + self.radius[self.tgt], -1.0)
+        self.stop_at = np.where(hit, self.fire_at, 0.0)
+        self._stale = False
+
     def _loop(self) -> None:
         """One game loop of a combat map (see the module docstring for the order of events)."""
-        rows, z, state = self.rows, self.z, self.state
-        idle, go, hit = state[IDLE], state[GO], state[HIT]
+        z, state = self.z, self.state
         if self.game_loop >= self.scan_at:  # an idle unit may find a target: every pair's distance
             edge = np.abs(z[:, None] - z[None, :])
             edge -= self.rr_pen  # edge distances between foes; inf otherwise
-            self._next_scan(edge.min(axis=1), idle)
+            idle = state[IDLE]
+            nearest = edge.argmin(axis=1)
+            near = edge[self.rows, nearest]
+            self._next_scan(near, idle)
             if self.spec.fog:  # Marines see (and may target) enemies within their sight only
                 eyes = self.own & ~state[DEAD]
                 seen = (np.abs(z[eyes][:, None] - z[None, :]) <= self.sight[eyes][:, None]).any(axis=0)
                 edge[self.own] += np.where(seen, 0.0, np.inf)
-            nearest = edge.argmin(axis=1)
-            near = edge[rows, nearest]
+                nearest = edge.argmin(axis=1)
+                near = edge[self.rows, nearest]
             acquire = idle & (near <= self.acquire_range)
             if np.count_nonzero(acquire):
                 self.target[acquire] = nearest[acquire]
                 self._to(HIT, acquire)
-            tgt = np.where(hit, self.target, np.where(idle & (near <= self.auto_range), nearest, rows))
-            gap = edge[rows, tgt]  # inf for units without a target
-        elif np.count_nonzero(go) or np.count_nonzero(hit):  # only attack orders can have targets
-            tgt = np.where(hit, self.target, rows)
-            gap = np.abs(z[tgt] - z) - self.radius - self.radius[tgt]
-            gap[~hit] = np.inf
-        else:  # nothing can happen in this loop
-            self.game_loop += 1
-            return
-        in_range = gap <= self.range
-        moving = go | (hit & ~in_range)
-        if np.count_nonzero(moving):  # attack orders out of range close in; move orders go to their point
-            d = np.where(go, self.goal, z[tgt]) - z
-            dist = np.abs(d)
-            stride = np.minimum(self.speed, np.where(go, dist, gap - self.range))
-            stride *= moving
-            z += d * (stride / np.maximum(dist, self.tiny))
-            arrived = go & (dist <= self.speed)
-            if np.count_nonzero(arrived):
-                self._to(IDLE, arrived)
-        fire = in_range & (self.ready <= self.game_loop)
+            if self._stale:
+                self._cache()
+            tgt, fire_at, stop_at = self.tgt, self.fire_at, self.stop_at
+            auto = idle & (near <= self.auto_range)  # idle Marines shoot the nearest enemy in range, unmoved
+            if np.count_nonzero(auto):
+                tgt, fire_at, stop_at = tgt.copy(), fire_at.copy(), stop_at.copy()
+                tgt[auto] = nearest[auto]
+                fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]]
+                stop_at[auto] = np.inf
+        else:
+            if self._stale:
+                self._cache()
+            tgt, fire_at, stop_at = self.tgt, self.fire_at, self.stop_at
+        go = state[GO]
+        d = np.where(go, self.goal, z[tgt]) - z  # to the move point, or to the target
+        dist = np.abs(d)
+        fire = (dist <= fire_at) & (self.ready <= self.game_loop)
+        stride = np.minimum(np.maximum(dist - stop_at, 0.0), self.speed)  # chase until in range
+        z += d * (stride / np.maximum(dist, self.tiny))
+        arrived = go & (dist <= self.speed)
+        if np.count_nonzero(arrived):
+            self._to(IDLE, arrived)
         if np.count_nonzero(fire):
             self._fire(fire.nonzero()[0], tgt)
         self.game_loop += 1
 
     def _next_scan(self, near: np.ndarray, idle: np.ndarray) -> None:
-        """Skip the pair distances until an idle unit could first come within its threshold.
+        """Skip the pair distances until an idle unit could first act on a target.
 
-        Distances shrink by at most ``closing`` per loop, so the next ``slack / closing`` loops cannot
-        change any idle unit's choice: skipping them is exact. Idle units appearing, spawns and changed
-        thresholds reset ``scan_at``.
+        Distances shrink by at most ``closing`` per loop, so for ``slack / closing`` loops no idle unit
+        comes within its threshold; an idle Marine (which never moves) also waits for its weapon. Idle
+        units appearing, spawns and changed thresholds reset ``scan_at``; skipping is exact.
         """
-        slack = (near - self.threshold)[idle]
-        if not len(slack):
+        if not np.count_nonzero(idle):
             self.scan_at = NEVER
-        else:
-            self.scan_at = self.game_loop + max(1, int(slack.min() / max(self.closing, 1e-9)))
+            return
+        loops = np.maximum((near - self.threshold) / max(self.closing, 1e-9), 0.0)
+        loops = np.where(self.own, np.maximum(loops, self.ready - self.game_loop), loops)
+        self.scan_at = self.game_loop + max(1, int(loops[idle].min()))
 
     def _fire(self, shooters: np.ndarray, tgt: np.ndarray) -> None:
         """Resolve this loop's attacks: direct shots in unit order (no shot at the already dead), then bursts."""
-        direct = shooters[~self.suicide[shooters]]
+        burst = self.suicide[shooters]
+        direct = shooters[~burst]
         if len(direct):
             t = tgt[direct]
             dmg = np.maximum(0.5, self.damage[direct] + self.bonus[direct] * self.light[t] - self.armor[t])
-            by_target = np.lexsort((direct, t))  # by target, then unit order
-            t, dmg, direct = t[by_target], dmg[by_target], direct[by_target]
-            total = np.cumsum(dmg)
-            first = np.r_[True, t[1:] != t[:-1]]
-            before = total - dmg - np.maximum.accumulate(np.where(first, total - dmg, 0.0))
-            shot = before < self.hp[t]  # the target still lives when this shot comes
-            np.subtract.at(self.hp, t[shot], dmg[shot])
-            self.ready[direct[shot]] = self.game_loop + self.period[direct[shot]]
-            if not self.provoked[t[shot]].all():
-                self.provoked[t[shot]] = True
+            targets = t.tolist()
+            if len(set(targets)) < len(targets):  # shared targets: a shot at the already dead is not fired
+                by_target = np.lexsort((direct, t))  # by target, then unit order
+                t, dmg, direct = t[by_target], dmg[by_target], direct[by_target]
+                total = np.cumsum(dmg)
+                first = np.r_[True, t[1:] != t[:-1]]
+                before = total - dmg - np.maximum.accumulate(np.where(first, total - dmg, 0.0))
+                shot = before < self.hp[t]  # the target still lives when this shot comes
+                t, dmg, direct = t[shot], dmg[shot], direct[shot]
+                np.subtract.at(self.hp, t, dmg)
+            else:
+                self.hp[t] -= dmg
+            self.ready[direct] = self.game_loop + self.period[direct]
+            if not self.provoked[t].all():
+                self.provoked[t] = True
                 self._ranges()
-        self.hp[shooters[self.suicide[shooters]]] = 0.0
+            if self.hp[t].min() > 0 and not burst.any():
+                return
+        self.hp[shooters[burst]] = 0.0
         self._deaths()
 
     def _deaths(self) -> None:

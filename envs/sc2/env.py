@@ -63,26 +63,26 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, NOOP, SELF, STOP, Backend, Frame, Orders, Units
+from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, STOP, Backend, Frame, Orders, Units
 from envs.sc2.units import UNIT_TYPES, minigame
 
 N_FIXED = 10  # no-op, stop, 8 moves
 N_TYPES = len(UNIT_TYPES) + 1  # the known types, then "other"
-OWN_DIM, ALLY_DIM, TARGET_DIM = 5 + N_TYPES, 8 + N_TYPES, 9 + N_TYPES
-# per known unit type, sorted by type id, then one entry for any other type
-_BY_ID = sorted(UNIT_TYPES, key=lambda u: u.unit_type)
-_KNOWN_IDS = np.array([u.unit_type for u in _BY_ID])
-_ONEHOT_COL = np.array([UNIT_TYPES.index(u) for u in _BY_ID] + [len(UNIT_TYPES)])  # column in the type one-hot
-_PERIOD = np.array([max(u.cooldown_loops, 1) for u in _BY_ID] + [1.0])
-_RANGE = np.array([u.range for u in _BY_ID] + [0.0])
-_SIGHT = np.array([u.sight for u in _BY_ID] + [0.0])
-_DIRECTIONS = np.exp(1j * np.pi / 4 * np.arange(8))  # east, then counter-clockwise
+UNIT_DIM = 4 + N_TYPES  # visible, health, shield, cooldown, type one-hot
+OWN_DIM, ALLY_DIM, TARGET_DIM = 5 + N_TYPES, 4 + UNIT_DIM, 5 + UNIT_DIM
+# per unit type id: its row in these tables (the last row: any other type)
+_TYPE_ROW = np.full(max(u.unit_type for u in UNIT_TYPES) + 2, len(UNIT_TYPES))
+_TYPE_ROW[[u.unit_type for u in UNIT_TYPES]] = np.arange(len(UNIT_TYPES))
+_ONEHOT = np.eye(N_TYPES, dtype=np.float32)
+_PERIOD = np.array([max(u.cooldown_loops, 1) for u in UNIT_TYPES] + [1], np.float32)
+_RANGE = np.array([u.range for u in UNIT_TYPES] + [0.0])
+_SIGHT = np.array([u.sight for u in UNIT_TYPES] + [0.0])
+_DIRECTIONS = np.exp(1j * np.pi / 4 * np.arange(8)).tolist()  # east, then counter-clockwise
 
 
-def _known(unit_type: np.ndarray) -> np.ndarray:
-    """Index of each unit type in the sorted known ids; ``len(_KNOWN_IDS)`` for unknown types."""
-    pos = np.minimum(np.searchsorted(_KNOWN_IDS, unit_type), len(_KNOWN_IDS) - 1)
-    return np.where(_KNOWN_IDS[pos] == unit_type, pos, len(_KNOWN_IDS))
+def _type_rows(unit_type: np.ndarray) -> np.ndarray:
+    """Row of each unit type in the per-type tables (unknown types: the last row)."""
+    return _TYPE_ROW.take(unit_type, mode="clip")
 
 
 class SC2Env(ParallelEnv):
@@ -124,11 +124,12 @@ class SC2Env(ParallelEnv):
         self.agents: list[str] = []
         self.obs_dim = OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * k_targets + 1
         low, high = np.zeros(self.obs_dim, np.float32), np.ones(self.obs_dim, np.float32)
-        for base, n in ((OWN_DIM, k_allies), (OWN_DIM + ALLY_DIM * k_allies, k_targets)):
-            for s in range(n):
-                start = base + s * (ALLY_DIM if base == OWN_DIM else TARGET_DIM)
-                low[start + 2 : start + 4], high[start + 4] = -1.0, 1.5
+        starts = [OWN_DIM + ALLY_DIM * a for a in range(k_allies)]
+        starts += [OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * t for t in range(k_targets)]
+        for start in starts:  # dx, dy in [-1, 1]; distance in [0, 1.5]
+            low[start + 1 : start + 3], high[start + 3] = -1.0, 1.5
         self.low, self.high = low, high
+        self._own_cols = np.r_[1, 2, 3, 0, 0, 4:UNIT_DIM]  # table columns -> own features (x, y set apart)
         self.n_actions = N_FIXED + k_targets
         self._obs_space = spaces.Dict(
             {
@@ -151,37 +152,30 @@ class SC2Env(ParallelEnv):
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
         """Start an episode (``seed``: the backend's seed; same seed, same episode)."""
         frame = self.backend.reset(seed=seed)
-        self._slot_tag = np.full(len(self.possible_agents), -1, np.int64)  # tag of each name, -1: unused
-        self._next_slot = 0
-        self._last_pos: dict[int, complex] = {}  # where each agent's unit was last seen
-        self._prev = frame
-        self._map_scale = float(max(frame.map_size))
-        self._join(frame)
-        self.agents = [self.possible_agents[s] for s in self._live_slots(frame)]
-        obs, own = self._observe(frame, list(self.agents))
-        infos = self._infos(frame, frame, list(self.agents), own)
-        return obs, infos
+        self._agent_tag: dict[str, int] = {}  # the unit of each agent name given out this episode
+        self._tag_agent: dict[int, str] = {}
+        self._last_pos: dict[str, complex] = {}  # where each agent's unit was last seen
+        self._prev, self._scale = frame, float(max(frame.map_size))
+        self.agents = self._join(frame)
+        obs, own = self._observe(frame, self.agents)
+        return obs, self._infos(frame, frame, self.agents, own)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Order every live agent's unit, advance the backend one agent step, observe."""
         frame = self.backend.step(self._orders(actions))
-        before = list(self.agents)
-        self._join(frame)
-        live = [self.possible_agents[s] for s in self._live_slots(frame)]
-        joined = [a for a in live if a not in before]
-        reported = before + joined
+        live = self._join(frame)
+        alive, before = set(live), set(self.agents)
+        reported = self.agents + [a for a in live if a not in before]  # the acting agents, then who joined
         obs, own = self._observe(frame, reported)
-        reward = frame.score - self._prev.score
+        reward = float(frame.score - self._prev.score)
         time_up = frame.game_loop >= self.limit_loops
         ended = frame.episode_over or time_up
-        alive = set(live)
-        terms = {a: (a not in alive) or (ended and not time_up) for a in reported}
-        truncs = {a: ended and time_up and a in alive for a in reported}
-        rewards = dict.fromkeys(reported, float(reward))
+        terms = {a: a not in alive or (ended and not time_up) for a in reported}
+        truncs = {a: time_up and a in alive for a in reported}
         infos = self._infos(self._prev, frame, reported, own)
         self._prev = frame
         self.agents = [] if ended else live
-        return obs, rewards, terms, truncs, infos
+        return obs, dict.fromkeys(reported, reward), terms, truncs, infos
 
     def close(self) -> None:
         """Close the backend."""
@@ -189,204 +183,189 @@ class SC2Env(ParallelEnv):
 
     # -- agents and orders --------------------------------------------------------------------
 
-    def _join(self, frame: Frame) -> None:
-        """New own units take the next unused agent names."""
-        own = frame.units.tag[frame.units.alliance == SELF]
-        new = own[~np.isin(own, self._slot_tag)]
-        take = min(len(new), len(self._slot_tag) - self._next_slot)
-        self._slot_tag[self._next_slot : self._next_slot + take] = new[:take]
-        self._next_slot += take
-
-    def _live_slots(self, frame: Frame) -> np.ndarray:
-        own = frame.units.tag[frame.units.alliance == SELF]
-        return np.flatnonzero((self._slot_tag >= 0) & np.isin(self._slot_tag, own))
+    def _join(self, frame: Frame) -> list[str]:
+        """New own units take the next unused agent names; returns the live agents, in name order."""
+        own = frame.units.tag[frame.units.alliance == SELF].tolist()
+        for tag in own:
+            if tag not in self._tag_agent and len(self._agent_tag) < len(self.possible_agents):
+                name = self.possible_agents[len(self._agent_tag)]
+                self._agent_tag[name], self._tag_agent[tag] = tag, name
+        live = {self._tag_agent[t] for t in own if t in self._tag_agent}
+        return [a for a in self._agent_tag if a in live]
 
     def _orders(self, actions: dict[str, Any]) -> Orders:
-        """Actions of the live agents -> orders for their units (masked choices become no-ops)."""
-        agents = [a for a in self.agents if a in actions]
-        if not agents:
+        """Actions of the live agents -> orders for their units (a masked choice is a no-op)."""
+        tags, kinds, goals, targets = [], [], [], []
+        u, (width, height) = self._prev.units, self._prev.map_size
+        for agent in self.agents:
+            act = int(actions.get(agent, 0))
+            i = self._obs_row[agent]
+            if not (0 < act < self.n_actions and self._mask[i, act]):
+                continue  # no-op: the unit keeps its order
+            tags.append(self._agent_tag[agent])
+            target = 0
+            if act == 1:
+                kinds.append(STOP)
+                goals.append(0j)
+            elif act < N_FIXED:
+                kinds.append(MOVE)
+                goal = self._pos[i] + self.move_step * _DIRECTIONS[act - 2]
+                goals.append(complex(min(max(goal.real, 0.0), width), min(max(goal.imag, 0.0), height)))
+            else:
+                j = self._target_rows[i][act - N_FIXED]
+                goals.append(complex(u.x[j], u.y[j]))
+                if u.alliance[j] == ENEMY:
+                    kinds.append(ATTACK)
+                    target = int(u.tag[j])
+                else:  # a pick-up: walk onto it
+                    kinds.append(MOVE)
+            targets.append(target)
+        if not tags:
             return Orders()
-        rows = np.array([self._obs_row[a] for a in agents])
-        act = np.array([int(actions[a]) for a in agents])
-        slot = np.clip(act - N_FIXED, 0, self.k_targets - 1)
-        legal = self._mask[rows, np.clip(act, 0, self.n_actions - 1)].astype(bool) & (act < self.n_actions)
-        act = np.where(legal & (act >= 0), act, 0)
-        is_target = act >= N_FIXED
-        pos = self._pos[rows]
-        target_pos = self._target_pos[rows, slot]
-        step = pos + self.move_step * _DIRECTIONS[np.clip(act - 2, 0, 7)]
-        width, height = self._prev.map_size
-        goal = np.where(is_target, target_pos, step)
-        goal = np.clip(goal.real, 0, width) + 1j * np.clip(goal.imag, 0, height)
-        attack = is_target & self._target_enemy[rows, slot]
-        kind = np.select([act == 0, act == 1, attack], [NOOP, STOP, ATTACK], MOVE).astype(np.int8)
+        goal = np.array(goals)
         return Orders(
-            tag=self._slot_tag[[self.possible_agents.index(a) for a in agents]],
-            kind=kind,
+            tag=np.array(tags, np.int64),
+            kind=np.array(kinds, np.int8),
             x=goal.real.astype(np.float32),
             y=goal.imag.astype(np.float32),
-            target=np.where(attack, self._target_tag[rows, slot], 0).astype(np.int64),
+            target=np.array(targets, np.int64),
         )
 
     # -- observations -------------------------------------------------------------------------
 
     def _observe(self, frame: Frame, agents: list[str]) -> tuple[dict, dict]:
-        """Observations of ``agents`` (agents whose unit just died observe from where it fell).
+        """Observations of ``agents`` (an agent whose unit just died observes from where it fell).
 
         Also keeps, per observation row, what ``_orders`` needs to decode the next actions.
         """
-        u = frame.units
-        n_agents = len(agents)
-        slots = np.array([self.possible_agents.index(a) for a in agents], np.int64)
-        tags = self._slot_tag[slots] if n_agents else np.zeros(0, np.int64)
-        row_of = {int(t): i for i, t in enumerate(u.tag)}
-        rows = np.array([row_of.get(int(t), -1) for t in tags], np.int64)
-        dead = rows < 0
-        known = _known(u.unit_type)
-        pos_all = u.x.astype(np.float64) + 1j * u.y.astype(np.float64)
-        health = np.divide(u.health, u.health_max, out=np.zeros(len(u.tag), np.float32), where=u.health_max > 0)
-        shield = np.divide(u.shield, u.shield_max, out=np.zeros(len(u.tag), np.float32), where=u.shield_max > 0)
-        cool = np.minimum(u.weapon_cooldown / _PERIOD[known], 1.0)
-        onehot = np.zeros((len(u.tag) + 1, N_TYPES), np.float32)
-        onehot[np.arange(len(u.tag)), _ONEHOT_COL[known]] = 1.0
-        # per unit: visible, health, shield, cooldown, type one-hot; a last row of zeros for empty slots
-        table = np.zeros((len(u.tag) + 1, 4 + N_TYPES), np.float32)
-        table[:-1, 0], table[:-1, 1], table[:-1, 2], table[:-1, 3] = u.visible, health, shield, cool
-        table[:, 4:] = onehot
+        u, n_agents, ka, kt = frame.units, len(agents), self.k_allies, self.k_targets
+        n = len(u.tag)
+        row_of = dict(zip(u.tag.tolist(), range(n), strict=True))
+        rows_list = [row_of.get(self._agent_tag[a], n) for a in agents]  # n: the unit is gone
+        rows, agent_idx = np.array(rows_list, np.int64), np.arange(n_agents)
+        kind = np.full(n + 1, len(UNIT_TYPES))
+        kind[:n] = _type_rows(u.unit_type)
+        # per unit, and a last row of zeros (empty slots, dead agents): visible, health, shield, cooldown, type
+        table = np.zeros((n + 1, UNIT_DIM), np.float32)
+        table[:n, 0] = u.visible
+        table[:n, 1] = u.health / np.maximum(u.health_max, 1e-6)
+        table[:n, 2] = u.shield / np.maximum(u.shield_max, 1e-6)
+        table[:n, 3] = np.minimum(u.weapon_cooldown / _PERIOD[kind[:n]], 1.0)
+        table[:n, 4:] = _ONEHOT[kind[:n]]
+        pos_all = np.zeros(n + 1, np.complex128)
+        pos_all[:n] = u.x + 1j * u.y.astype(np.float64)
+        pos = pos_all[rows]
+        for i, r in enumerate(rows_list):
+            if r == n:
+                pos[i] = self._last_pos.get(agents[i], 0j)
+        self._pos = pos.tolist()
+        self._last_pos = dict(zip(agents, self._pos, strict=True))
 
-        safe_rows = np.maximum(rows, 0)
-        pos = np.array([self._last_pos.get(int(t), 0j) for t in tags], np.complex128)
-        pos[~dead] = pos_all[rows[~dead]]
-        self._last_pos = {int(t): p for t, p in zip(tags, pos, strict=True)}
-        obs = np.zeros((n_agents, self.obs_dim), np.float32)
-        own_feat = table[safe_rows, 1:]
-        own_feat[dead] = 0.0
-        width, height = frame.map_size
-        obs[:, 0:3], obs[:, 5:OWN_DIM] = own_feat[:, :3], own_feat[:, 3:]
-        obs[:, 3], obs[:, 4] = pos.real / width, pos.imag / height
-
-        own_units = np.flatnonzero(u.alliance == SELF)
-        a_idx, a_dist = self._nearest(pos, pos_all, own_units, self.k_allies, exclude=tags, unit_tags=u.tag)
+        # the k nearest allies (own units but oneself) and targets (enemies or pick-ups) of each agent
+        width = max(n + 1, ka, kt)
+        penalty = np.full((2, 1, width), np.inf)
+        penalty[0, 0, :n][u.alliance == SELF] = 0.0
         if self.spec.neutral_targets:
-            cand = np.flatnonzero(u.alliance == NEUTRAL)
+            penalty[1, 0, :n][u.alliance == NEUTRAL] = 0.0
         else:
-            cand = np.flatnonzero((u.alliance == ENEMY) & (u.visible | self.see_through_fog))
-        t_idx, t_dist = self._nearest(pos, pos_all, cand, self.k_targets)
-        base = OWN_DIM
-        obs[:, base : base + ALLY_DIM * self.k_allies] = self._blocks(pos, pos_all, a_idx, a_dist, table).reshape(
-            n_agents, -1
-        )
-        base += ALLY_DIM * self.k_allies
-        blocks = self._blocks(pos, pos_all, t_idx, t_dist, table)
-        present = np.isfinite(t_dist)
-        my_kind = np.where(dead, len(_KNOWN_IDS), known[safe_rows])
-        radius_all = np.r_[u.radius, 0.0]
-        my_radius = np.where(dead, 0.0, radius_all[safe_rows])
-        gap = np.where(present, t_dist, np.inf) - my_radius[:, None] - radius_all[t_idx]
-        in_range = present & (gap <= _RANGE[my_kind][:, None])
-        obs[:, base:-1] = np.concatenate([blocks, in_range[..., None]], axis=2).reshape(n_agents, -1)
-        obs[:, -1] = max(0.0, 1.0 - frame.game_loop / self.limit_loops)
-        np.clip(obs, self.low, self.high, out=obs)
+            penalty[1, 0, :n][(u.alliance == ENEMY) & (u.visible | self.see_through_fog)] = 0.0
+        dist = np.abs(pos[:, None] - pos_all[None, :n])
+        d = np.full((2, n_agents, width), np.inf)
+        d[:, :, :n] = dist
+        d += penalty
+        d[0, agent_idx, rows] = np.inf  # not oneself (a dead agent's row n is inf anyway)
+        cols = np.argsort(d, axis=2, kind="stable")
+        idx = np.concatenate([cols[0, :, :ka], cols[1, :, :kt]], axis=1)
+        sd = np.concatenate([d[0][agent_idx[:, None], idx[:, :ka]], d[1][agent_idx[:, None], idx[:, ka:]]], axis=1)
+        present = sd < np.inf
+        idx[~present] = n
+        rel = (pos_all[idx] - pos[:, None]) * (present / self._scale)
+        blocks = np.empty((n_agents, ka + kt, TARGET_DIM), np.float32)
+        blocks[..., 0] = present
+        blocks[..., 1], blocks[..., 2], blocks[..., 3] = rel.real, rel.imag, np.abs(rel)
+        blocks[..., 4 : 4 + UNIT_DIM] = table[idx]
+        t_idx = idx[:, ka:]
+        radius = np.zeros(n + 1)
+        radius[:n] = u.radius
+        reach = _RANGE[kind[rows]] + radius[rows]  # own weapon range and radius
+        blocks[:, ka:, -1] = sd[:, ka:] - radius[t_idx] <= reach[:, None]  # edge to edge; inf never in range
 
-        mask = np.zeros((n_agents, self.n_actions), np.int8)
-        mask[:, :N_FIXED] = 1
-        visible_all = np.r_[u.visible, False]
-        mask[:, N_FIXED:] = present & visible_all[t_idx] & ~dead[:, None]
+        obs = np.empty((n_agents, self.obs_dim), np.float32)
+        obs[:, :OWN_DIM] = table[rows][:, self._own_cols]
+        obs[:, 3], obs[:, 4] = pos.real / frame.map_size[0], pos.imag / frame.map_size[1]
+        obs[:, OWN_DIM : OWN_DIM + ALLY_DIM * ka] = blocks[:, :ka, :ALLY_DIM].reshape(n_agents, -1)
+        obs[:, OWN_DIM + ALLY_DIM * ka : -1] = blocks[:, ka:].reshape(n_agents, -1)
+        obs[:, -1] = max(0.0, 1.0 - frame.game_loop / self.limit_loops)
+        np.clip(obs[:, 3:5], 0.0, 1.0, out=obs[:, 3:5])  # a backend may place a unit off the playable area
+        mask = np.ones((n_agents, self.n_actions), np.int8)
+        mask[:, N_FIXED:] = table[t_idx, 0]  # a present, visible target (row n: zeros)
         # what _orders needs to turn the next actions into orders
         self._obs_row = {a: i for i, a in enumerate(agents)}
-        self._mask, self._pos = mask, pos
-        tag_ext, pos_ext = np.r_[u.tag, -1], np.r_[pos_all, 0j]
-        self._target_tag, self._target_pos = tag_ext[t_idx], pos_ext[t_idx]
-        self._target_enemy = np.r_[u.alliance == ENEMY, False][t_idx]
+        self._mask, self._target_rows = mask, t_idx.tolist()
+
         out = {a: {"observation": obs[i], "action_mask": mask[i]} for i, a in enumerate(agents)}
-        ally_d = a_dist[:, 0] if self.k_allies else np.full(n_agents, np.inf)
+        nearest = np.where(present, sd, -1.0)
         own = {
-            "health": np.where(dead, 0.0, health[safe_rows]),
-            "nearest_target_distance": np.where(present[:, 0], t_dist[:, 0], -1.0),
-            "nearest_ally_distance": np.where(np.isfinite(ally_d), ally_d, -1.0),
-            "tags": tags,
+            "health": table[rows, 1].tolist(),
+            "nearest_target_distance": nearest[:, ka].tolist(),
+            "nearest_ally_distance": nearest[:, 0].tolist() if ka else [-1.0] * n_agents,
         }
         return out, own
 
-    def _nearest(
-        self,
-        pos: np.ndarray,
-        pos_all: np.ndarray,
-        cand: np.ndarray,
-        k: int,
-        exclude: np.ndarray | None = None,
-        unit_tags: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest of the units ``cand`` to each position: unit rows (``len(units)`` for an empty
-        slot) and distances (inf for an empty slot)."""
-        n_units = len(pos_all)
-        d = np.abs(pos[:, None] - pos_all[cand][None, :])
-        if exclude is not None and len(cand):
-            d[unit_tags[cand][None, :] == exclude[:, None]] = np.inf
-        if d.shape[1] < k:
-            d = np.concatenate([d, np.full((len(pos), k - d.shape[1]), np.inf)], axis=1)
-            cand = np.r_[cand, np.full(k - len(cand), n_units)]
-        order = np.argsort(d, axis=1, kind="stable")[:, :k]
-        dist = np.take_along_axis(d, order, axis=1)
-        idx = np.where(np.isfinite(dist), cand[order], n_units)
-        return idx, dist
-
-    def _blocks(
-        self, pos: np.ndarray, pos_all: np.ndarray, idx: np.ndarray, dist: np.ndarray, table: np.ndarray
-    ) -> np.ndarray:
-        """Per (agent, slot): present, visible, dx, dy, distance (scaled), health, shield, cooldown, type."""
-        present = np.isfinite(dist)
-        rel = (np.r_[pos_all, 0j][idx] - pos[:, None]) / self._map_scale
-        out = np.zeros((*idx.shape, 8 + N_TYPES), np.float32)
-        out[..., 0] = present
-        out[..., 1] = table[idx, 0]
-        out[..., 2], out[..., 3] = rel.real * present, rel.imag * present
-        out[..., 4] = np.where(present, dist, 0.0) / self._map_scale
-        out[..., 5:] = table[idx, 1:]
-        return out
-
     # -- infos --------------------------------------------------------------------------------
 
-    def _infos(self, prev: Frame, frame: Frame, agents: list[str], own: dict) -> dict[str, dict]:
+    def _infos(self, prev: Frame, frame: Frame, agents: list[str], own: dict[str, list]) -> dict[str, dict]:
         """Team-wide counts of this step (see the module docstring) and each agent's own values."""
-        team = self._team_counts(prev.units, frame.units)
+        p, q = prev.units, frame.units
+        life_prev = dict(zip(p.tag.tolist(), (p.health + p.shield).tolist(), strict=True))
+        life_now = dict(zip(q.tag.tolist(), (q.health + q.shield).tolist(), strict=True))
+        team = self._team_counts(p, q, life_prev, life_now)
         team["score"], team["game_loop"] = float(frame.score), int(frame.game_loop)
-        hp_prev = dict(zip(prev.units.tag.tolist(), (prev.units.health + prev.units.shield).tolist(), strict=True))
-        hp_now = dict(zip(frame.units.tag.tolist(), (frame.units.health + frame.units.shield).tolist(), strict=True))
         infos = {}
         for i, agent in enumerate(agents):
-            tag = int(own["tags"][i])
+            tag = self._agent_tag[agent]
             infos[agent] = {
                 **team,
-                "own_damage_taken": max(0.0, hp_prev.get(tag, 0.0) - hp_now.get(tag, 0.0)),
-                "health": float(own["health"][i]),
-                "nearest_target_distance": float(own["nearest_target_distance"][i]),
-                "nearest_ally_distance": float(own["nearest_ally_distance"][i]),
+                "own_damage_taken": max(0.0, life_prev.get(tag, 0.0) - life_now.get(tag, 0.0)),
+                "health": own["health"][i],
+                "nearest_target_distance": own["nearest_target_distance"][i],
+                "nearest_ally_distance": own["nearest_ally_distance"][i],
             }
         return infos
 
-    def _team_counts(self, prev: Units, now: Units) -> dict[str, float]:
-        gone = ~np.isin(prev.tag, now.tag)
-        kept = np.flatnonzero(~gone)
-        by_tag = np.argsort(now.tag)
-        now_row = by_tag[np.searchsorted(now.tag, prev.tag[kept], sorter=by_tag)]
-        life_prev = prev.health + prev.shield
-        lost = np.zeros(len(prev.tag), np.float64)
-        lost[kept] = np.maximum(0.0, life_prev[kept] - (now.health + now.shield)[now_row])
-        enemy, own, neutral = prev.alliance == ENEMY, prev.alliance == SELF, prev.alliance == NEUTRAL
-        killed = gone & enemy & prev.visible
-        if self.spec.fog and killed.any():  # gone out of sight is not dead: the spot must still be seen
-            eyes = np.r_[now.x[now.alliance == SELF] + 1j * now.y[now.alliance == SELF], prev.x[own] + 1j * prev.y[own]]
-            sight = np.r_[_SIGHT[_known(now.unit_type[now.alliance == SELF])], _SIGHT[_known(prev.unit_type[own])]]
-            spot = prev.x + 1j * prev.y
-            seen = (np.abs(spot[:, None] - eyes[None, :]) <= sight[None, :]).any(axis=1)
-            killed &= seen
-        lost[killed] = life_prev[killed]
-        lost[gone & own] = life_prev[gone & own]
-        return {
-            "kills": int(killed.sum()),
-            "losses": int((gone & own).sum()),
-            "damage_dealt": float(lost[enemy].sum()),
-            "damage_taken": float(lost[own].sum()),
-            "shards_collected": int((gone & neutral).sum()),
-        }
+    def _team_counts(self, prev: Units, now: Units, life_prev: dict, life_now: dict) -> dict[str, float]:
+        """Kills, losses, damage and pick-ups between two frames, from tags that disappear and life lost."""
+        counts = {"kills": 0, "losses": 0, "damage_dealt": 0.0, "damage_taken": 0.0, "shards_collected": 0}
+        eyes = None
+        for tag, alliance, visible, x, y in zip(
+            prev.tag.tolist(),
+            prev.alliance.tolist(),
+            prev.visible.tolist(),
+            prev.x.tolist(),
+            prev.y.tolist(),
+            strict=True,
+        ):
+            before, after = life_prev[tag], life_now.get(tag)
+            if alliance == SELF:
+                counts["damage_taken"] += before - (after if after is not None else 0.0)
+                counts["losses"] += after is None
+            elif alliance == ENEMY:
+                if after is None:  # dead, or gone out of sight: dead only if its spot is still seen
+                    if visible and self.spec.fog and eyes is None:
+                        eyes = self._eyes(prev, now)
+                    if visible and (not self.spec.fog or (np.abs(eyes[0] - complex(x, y)) <= eyes[1]).any()):
+                        counts["kills"] += 1
+                        counts["damage_dealt"] += before
+                else:
+                    counts["damage_dealt"] += max(0.0, before - after)
+            elif alliance == NEUTRAL:
+                counts["shards_collected"] += after is None
+        return counts
+
+    @staticmethod
+    def _eyes(prev: Units, now: Units) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and sight radii of own units in either frame."""
+        mine_prev, mine_now = prev.alliance == SELF, now.alliance == SELF
+        pos = np.concatenate([prev.x[mine_prev] + 1j * prev.y[mine_prev], now.x[mine_now] + 1j * now.y[mine_now]])
+        sight = _SIGHT[_type_rows(np.concatenate([prev.unit_type[mine_prev], now.unit_type[mine_now]]))]
+        return pos, sight
