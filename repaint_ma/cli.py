@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="docs/results.md")
     rep.set_defaults(func=cmd_report)
     # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
+    _command_module(sub, "bench", "repaint_ma.bench", "benchmarks of agents on the SC2 mini-games")
     return p
 
 

@@ -3,7 +3,7 @@
 Results from it are built-in-engine results, never StarCraft II results. Unit stats, map rules and
 their sources live in ``units.py``; this module is the simulation.
 
-Time: one ``step`` runs ``step_mul`` (8) game loops of 1/22.4 s. The combat maps are simulated
+Time: one ``step`` runs ``step_mul`` (8) game loops (22.4 per second at Faster). The combat maps are simulated
 loop by loop. MoveToBeacon and CollectMineralShards have nothing but movement, which is a straight
 line per unit within a step: they advance a whole step at once and test the swept segment against
 the pick-ups, the exact equivalent of testing at every loop.
@@ -76,14 +76,25 @@ _PERIOD = np.array([u.cooldown_loops for u in UNIT_TYPES], np.float64)
 _SPEED = np.array([u.speed_per_loop for u in UNIT_TYPES], np.float64)
 
 
-class BuiltinBackend:
-    """The NumPy engine of one mini-game (``map_name`` in ``units.MINIGAMES``); see the module docstring."""
+Opening = list[tuple[UnitStats, int, float, float]]  # (stats, alliance SELF/ENEMY/NEUTRAL, x, y)
 
-    def __init__(self, map_name: str, step_mul: int = STEP_MUL) -> None:
+
+class BuiltinBackend:
+    """The NumPy engine of one mini-game (``map_name`` in ``units.MINIGAMES``); see the module docstring.
+
+    Args:
+        map_name: the mini-game.
+        step_mul: game loops per ``step``.
+        opening: units to start every episode with instead of the map's own start (for rule tests and
+            experiments): ``(stats, alliance, x, y)`` tuples, alliance ``SELF``, ``ENEMY`` or ``NEUTRAL``.
+            The map's rules (score, respawns, waves, time limit) still apply.
+    """
+
+    def __init__(self, map_name: str, step_mul: int = STEP_MUL, opening: Opening | None = None) -> None:
         self.spec: MiniGameSpec = minigame(map_name)
         if step_mul < 1:
             raise ValueError(f"step_mul must be >= 1, got {step_mul}")
-        self.map_name, self.step_mul = map_name, step_mul
+        self.map_name, self.step_mul, self.opening = map_name, step_mul, opening
         self.width, self.height = (float(v) for v in self.spec.size)
         self.rng = np.random.default_rng()
         self._combat = not self.spec.neutral_targets
@@ -256,7 +267,12 @@ class BuiltinBackend:
         if seed is not None:
             self.rng = np.random.default_rng(seed)
         self._clear()
-        self._start()
+        if self.opening is None:
+            self._start()
+        else:
+            team = {SELF: OWN, ENEMY: FOE, NEUTRAL: PICKUP}
+            for stats, alliance, x, y in self.opening:
+                self._spawn(stats, team[alliance], np.array([complex(x, y)]))
         self._update_visibility()
         return self._frame()
 
@@ -353,7 +369,7 @@ class BuiltinBackend:
         fires (-1: never) and the distance from its destination at which it stops moving."""
         hit, rows = self.state[HIT], self.rows
         self.tgt = np.where(hit, self.target, rows)
-        self.fire_at = np.where(hit, self.range + self.radius + self.radius[self.tgt], -1.0)
+        self.fire_at = np.where(hit, self.range + self.radius + self.radius[self.tgt] + 1e-9, -1.0)
         self.stop_at = np.where(hit, self.fire_at, 0.0)
         self._stale = False
 
@@ -384,7 +400,7 @@ class BuiltinBackend:
             if np.count_nonzero(auto):
                 tgt, fire_at, stop_at = tgt.copy(), fire_at.copy(), stop_at.copy()
                 tgt[auto] = nearest[auto]
-                fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]]
+                fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]] + 1e-9
                 stop_at[auto] = np.inf
         else:
             if self._stale:

@@ -22,13 +22,14 @@ index                 meaning                                                   
 3, 4                  own x / map width, y / map height                                    [0, 1]
 5 .. 11               own type, one-hot (T)                                                {0, 1}
 12 + 15 a + ..        ally slot a (the a-th nearest other own unit), 15 values:
-  +0, +1              present, visible                                                     {0, 1}
-  +2, +3, +4          dx / S, dy / S, distance / S (centres)                               [-1, 1.5]
+  +0                  present                                                              {0, 1}
+  +1, +2, +3          dx / S, dy / S, distance / S (centres; 0 when empty)                 [-1, 1.5]
+  +4                  visible                                                              {0, 1}
   +5, +6, +7          health / max, shield / max, cooldown / period                        [0, 1]
   +8 .. +14           type, one-hot (T)                                                    {0, 1}
 12 + 15 A + 16 k + .  target slot k (the k-th nearest enemy; on MoveToBeacon and
                       CollectMineralShards the beacon / shards): the 15 values above, and
-  +15                 in weapon range of this agent (edge to edge)                         {0, 1}
+  +15                 within this agent's weapon range (edge to edge)                      {0, 1}
 D - 1                 time left / episode length                                           [0, 1]
 ====================  ===================================================================  =========
 
@@ -44,8 +45,9 @@ taken as a no-op.
 
 Reward: the change of the mini-game's score this step (kills, losses, beacons, shards as the map's
 rules count them), the same for every agent (team reward); the episode's return is the final score.
-Terminated: the agent's unit died, or the map ended the game; truncated: the time limit (120 s of
-game time, 180 s on FindAndDefeatZerglings: 336 or 504 agent steps at ``step_mul`` 8).
+Terminated: the agent's unit died, or the map ended the game; truncated: the time limit (120 game
+seconds, 180 on FindAndDefeatZerglings, of 16 game loops each: 240 or 360 agent steps at ``step_mul``
+8; see ``units.py`` [TIMER]).
 
 ``infos[agent]`` (for relabelling rewards), computed from consecutive frames, team-wide this step:
 ``kills`` (enemies gone while seen: dead), ``losses`` (own units dead), ``damage_dealt`` and
@@ -122,6 +124,7 @@ class SC2Env(ParallelEnv):
         self.episode_steps = -(-self.limit_loops // backend.step_mul)
         self.possible_agents = [f"marine_{i}" for i in range(self.spec.agent_slots)]
         self.agents: list[str] = []
+        self.map_size: tuple[float, float] = minigame(backend.map_name).size  # the frames' own, from reset on
         self.obs_dim = OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * k_targets + 1
         low, high = np.zeros(self.obs_dim, np.float32), np.ones(self.obs_dim, np.float32)
         starts = [OWN_DIM + ALLY_DIM * a for a in range(k_allies)]
@@ -156,6 +159,7 @@ class SC2Env(ParallelEnv):
         self._tag_agent: dict[int, str] = {}
         self._last_pos: dict[str, complex] = {}  # where each agent's unit was last seen
         self._prev, self._scale = frame, float(max(frame.map_size))
+        self.map_size = frame.map_size
         self.agents = self._join(frame)
         obs, own = self._observe(frame, self.agents)
         return obs, self._infos(frame, frame, self.agents, own)

@@ -9,8 +9,15 @@ Sources (abbreviations used below):
 - [MG]: PySC2's mini-game descriptions, docs/mini_games.md (google-deepmind/pysc2).
 - [PYSC2]: PySC2 4.0 source: ``maps/mini_games.py`` (step_mul 8), ``lib/units.py`` (type ids),
   ``lib/features.py`` (the camera is 24 world units wide by default).
-- [SPEED]: the game runs 16 game loops per "Normal" game second; "Faster" (the ladder speed, and the
-  one Liquipedia's and the mini-games' seconds use) is 1.4x Normal: 22.4 game loops per second.
+- [SPEED]: the game runs 16 game loops per game second ("Normal" speed); "Faster", the ladder speed
+  whose real seconds Liquipedia quotes, is 1.4x Normal: 22.4 game loops per real second
+  (liquipedia.net/starcraft2/Game_Speed; PySC2 docs/environment.md "Game speed").
+- [TIMER]: the maps' time limits are trigger timers in game seconds, 16 game loops each: PySC2 counts
+  time the same way (``maps/ladder.py``: ``game_steps_per_episode = 16 * 60 * 30  # 30 minute limit``;
+  PySC2 issue #90: the mini-games run at 16 game loops per second). 120 s is 1920 game loops, 240
+  agent steps at step_mul 8; 180 s (FindAndDefeatZerglings) 2880 loops, 360 steps. Cross-check: with
+  22.4 loops per second instead, this engine's straight-to-the-beacon agent would score 38 on
+  MoveToBeacon, far above the SC2LE grandmaster's 28; with 16 it scores 27.
 
 Unit conventions: distances in map cells, speeds in cells per second at Faster, cooldowns in seconds
 at Faster (derived loop counts below), ranges edge to edge (as the game measures them: centre
@@ -26,7 +33,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-GAME_LOOPS_PER_SECOND = 22.4  # [SPEED]: 16 loops per Normal second x 1.4 (Faster)
+GAME_LOOPS_PER_SECOND = 22.4  # [SPEED]: game loops per real second at Faster (stats are quoted at Faster)
+GAME_LOOPS_PER_GAME_SECOND = 16  # [SPEED], [TIMER]: game loops per game second (the maps' timers)
 STEP_MUL = 8  # [PYSC2] maps/mini_games.py: MiniGame.step_mul = 8
 
 
@@ -113,7 +121,7 @@ class MiniGameSpec:
     """
 
     name: str
-    time_limit_s: float
+    time_limit_s: float  # game seconds [MG], [TIMER]
     size: tuple[float, float]
     own_units: int  # Marines at the start [MG]
     reinforcements: int = 0  # Marines added with each new wave [MG]
@@ -125,8 +133,8 @@ class MiniGameSpec:
 
     @property
     def limit_loops(self) -> int:
-        """Game loops in one episode."""
-        return round(self.time_limit_s * GAME_LOOPS_PER_SECOND)
+        """Game loops in one episode [TIMER]."""
+        return round(self.time_limit_s * GAME_LOOPS_PER_GAME_SECOND)
 
     @property
     def agent_slots(self) -> int:

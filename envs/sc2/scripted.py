@@ -1,0 +1,197 @@
+"""Baseline agents for the mini-games: a random agent and one scripted agent per map.
+
+Both are ``act(observations) -> actions`` callables over the env's observation dicts (they read only
+what a learning agent sees, so they run unchanged on either backend), with ``reset()`` for a new
+episode. The scripted agents:
+
+- MoveToBeacon: walk onto the beacon.
+- CollectMineralShards: each Marine walks to the nearest shard on its side (closer to it than to the
+  other Marine), else to the nearest shard the other is not heading for.
+- FindAndDefeatZerglings: focus fire on the visible Zergling nearest the group; with none in sight,
+  sweep the map along fixed waypoints, as a group.
+- DefeatRoaches: focus fire on the weakest Roach (the nearest to the group on ties).
+- DefeatZerglingsAndBanelings: spread out (2 cells apart: Baneling splash is 2.2), close in until
+  the group charges, then stand and shoot: Banelings in range first, else the nearest in range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from envs.sc2.env import ALLY_DIM, N_FIXED, OWN_DIM, TARGET_DIM, SC2Env
+from envs.sc2.units import UNIT_TYPES, ZERGLING
+
+_DIRECTIONS = np.exp(1j * np.pi / 4 * np.arange(8))  # the env's move directions
+_BANELING, _ZERGLING = [u.name for u in UNIT_TYPES].index("Baneling"), [u.name for u in UNIT_TYPES].index("Zergling")
+Observations = dict[str, dict[str, np.ndarray]]
+
+
+class RandomAgent:
+    """Uniform over each agent's unmasked actions."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self) -> None:
+        """Nothing to forget between episodes."""
+
+    def __call__(self, obs: Observations) -> dict[str, int]:
+        """One action per observed agent."""
+        return {a: int(self.rng.choice(np.flatnonzero(o["action_mask"]))) for a, o in obs.items()}
+
+
+@dataclass
+class View:
+    """The observations of all agents, decoded into map coordinates (one row per agent)."""
+
+    agents: list[str]
+    pos: np.ndarray  # (A,) complex, own position
+    cooldown: np.ndarray  # (A,) weapon cooldown / attack period (0: ready)
+    t_present: np.ndarray  # (A, K) bool: a present, visible target (the mask)
+    t_pos: np.ndarray  # (A, K) complex target positions
+    t_health: np.ndarray  # (A, K) health fraction
+    t_type: np.ndarray  # (A, K) index into units.UNIT_TYPES (len: other)
+
+    @classmethod
+    def of(cls, env: SC2Env, obs: Observations) -> View:
+        """Decode ``obs`` with ``env``'s layout."""
+        agents = list(obs)
+        x = np.stack([obs[a]["observation"] for a in agents])
+        mask = np.stack([obs[a]["action_mask"] for a in agents])[:, N_FIXED:].astype(bool)
+        width, height = env.map_size
+        pos = x[:, 3] * width + 1j * x[:, 4] * height
+        start = OWN_DIM + ALLY_DIM * env.k_allies
+        t = x[:, start : start + TARGET_DIM * env.k_targets].reshape(len(agents), env.k_targets, TARGET_DIM)
+        scale = max(width, height)
+        t_pos = pos[:, None] + (t[..., 1] + 1j * t[..., 2]) * scale
+        return cls(agents, pos, x[:, 2], mask, t_pos, t[..., 5], t[..., 8 : 8 + len(UNIT_TYPES) + 1].argmax(axis=2))
+
+    def slot_of(self, i: int, point: complex) -> int | None:
+        """Agent ``i``'s target slot nearest ``point`` (the same unit seen by another agent), if any."""
+        d = np.where(self.t_present[i], np.abs(self.t_pos[i] - point), np.inf)
+        k = int(d.argmin())
+        return k if d[k] < 0.5 else None
+
+
+def _towards(here: complex, there: complex) -> int:
+    """The move action whose direction is closest to ``there - here``."""
+    return 2 + int(np.argmax((_DIRECTIONS * np.conj(there - here)).real))
+
+
+class Scripted:
+    """The scripted agent of ``env``'s mini-game (see the module docstring)."""
+
+    def __init__(self, env: SC2Env) -> None:
+        self.env = env
+        self.map_name = env.backend.map_name
+        self._policy: Callable[[View], list[int]] = getattr(self, f"_{self.map_name}")
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the sweep position and the shard choices."""
+        self.waypoint = 0
+
+    def __call__(self, obs: Observations) -> dict[str, int]:
+        """One action per observed agent."""
+        if not obs:
+            return {}
+        view = View.of(self.env, obs)
+        return dict(zip(view.agents, self._policy(view), strict=True))
+
+    # -- one policy per map -------------------------------------------------------------------
+
+    def _MoveToBeacon(self, v: View) -> list[int]:
+        return [N_FIXED if v.t_present[i, 0] else 0 for i in range(len(v.agents))]
+
+    def _CollectMineralShards(self, v: View) -> list[int]:
+        actions, taken = [], []
+        for i in range(len(v.agents)):
+            d = np.where(v.t_present[i], np.abs(v.t_pos[i] - v.pos[i]), np.inf)
+            others = np.delete(v.pos, i)
+            if len(others):  # prefer shards on my side; never the one another Marine goes to
+                d_other = np.abs(v.t_pos[i][:, None] - others[None, :]).min(axis=1)
+                mine = np.where(d <= d_other, d, np.inf)
+                d = mine if np.isfinite(mine).any() else d
+                for point in taken:
+                    d[np.abs(v.t_pos[i] - point) < 0.5] = np.inf
+            k = int(d.argmin())
+            actions.append(N_FIXED + k if np.isfinite(d[k]) else 0)
+            if np.isfinite(d[k]):
+                taken.append(v.t_pos[i, k])
+        return actions
+
+    def _focus(self, v: View, point: complex) -> list[int]:
+        """Every agent attacks the target at ``point`` (or the target nearest to it that it sees)."""
+        actions = []
+        for i in range(len(v.agents)):
+            k = v.slot_of(i, point)
+            if k is None:
+                d = np.where(v.t_present[i], np.abs(v.t_pos[i] - point), np.inf)
+                k = int(d.argmin()) if np.isfinite(d).any() else None
+            actions.append(0 if k is None else N_FIXED + k)
+        return actions
+
+    def _seen(self, v: View, types: tuple[int, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and health of the distinct targets any agent sees (of ``types``, if given)."""
+        keep = v.t_present if types is None else v.t_present & np.isin(v.t_type, types)
+        pos, health = v.t_pos[keep], v.t_health[keep]
+        _, first = np.unique(np.round(pos * 4), return_index=True)
+        return pos[first], health[first]
+
+    def _FindAndDefeatZerglings(self, v: View) -> list[int]:
+        centre = v.pos.mean()
+        pos, _ = self._seen(v)
+        if len(pos):
+            return self._focus(v, pos[np.abs(pos - centre).argmin()])
+        width, height = self.env.map_size
+        reach = ZERGLING.radius + 6.0  # a lane every 12 cells: the Marines see 9 either side
+        lanes = np.arange(reach, height, 2 * reach)
+        xs = (reach, width - reach)
+        route = [complex(xs[(j + side) % 2], y) for j, y in enumerate(lanes) for side in (0, 1)]
+        route += route[::-1]
+        if abs(route[self.waypoint % len(route)] - centre) < 2.0:
+            self.waypoint += 1
+        goal = route[self.waypoint % len(route)]
+        return [_towards(p, goal) for p in v.pos]
+
+    def _DefeatRoaches(self, v: View) -> list[int]:
+        pos, health = self._seen(v)
+        if not len(pos):
+            return [0] * len(v.agents)
+        centre = v.pos.mean()
+        weakest = np.lexsort((np.abs(pos - centre), np.round(health, 3)))[0]
+        return self._focus(v, pos[weakest])
+
+    def _DefeatZerglingsAndBanelings(self, v: View) -> list[int]:
+        enemies, _ = self._seen(v)
+        if not len(enemies):
+            return [0] * len(v.agents)
+        actions = []
+        for i, p in enumerate(v.pos):
+            d = np.where(v.t_present[i], np.abs(v.t_pos[i] - p), np.inf)
+            allies = np.delete(v.pos, i)
+            crowd = allies[np.abs(allies - p).argmin()] if len(allies) else None
+            reach = d <= 5.0 + 0.75  # within weapon range (centre distance, two small radii)
+            banes = reach & (v.t_type[i] == _BANELING)
+            if d.min() > 10.0 and crowd is not None and abs(crowd - p) < 2.0:
+                actions.append(_towards(p, 2 * p - crowd))  # spread out before contact (splash 2.2)
+            elif banes.any() or reach.any():  # Banelings first, then the nearest in range
+                actions.append(N_FIXED + int(np.where(banes if banes.any() else reach, d, np.inf).argmin()))
+            elif d.min() < 7.5:
+                actions.append(1)  # they are coming: stand and shoot
+            else:
+                actions.append(_towards(p, enemies[np.abs(enemies - p).argmin()]))  # close in, spread
+        return actions
+
+
+def scripted_or_random(env: SC2Env, kind: str, seed: int = 0) -> Callable[[Observations], dict[str, Any]]:
+    """``Scripted(env)`` for ``kind == "scripted"``, ``RandomAgent(seed)`` for ``"random"``."""
+    if kind == "scripted":
+        return Scripted(env)
+    if kind == "random":
+        return RandomAgent(seed)
+    raise ValueError(f"unknown agent {kind!r}; expected 'random' or 'scripted'")

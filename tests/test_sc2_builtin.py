@@ -1,0 +1,321 @@
+"""The built-in StarCraft II engine and the shared mini-game env: API, unit rules, map rules, agents.
+
+Expected values are worked out by hand from the stats in ``envs/sc2/units.py`` (the comments show
+the arithmetic), not read back from the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pettingzoo.test import parallel_api_test, parallel_seed_test
+
+import envs
+from envs.sc2 import BuiltinBackend, SC2Env, make_minigame
+from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, Frame, Orders
+from envs.sc2.units import BANELING, BEACON, MARINE, MINERAL_SHARD, ROACH, ZERGLING
+
+MINIGAMES = [
+    "MoveToBeacon",
+    "CollectMineralShards",
+    "FindAndDefeatZerglings",
+    "DefeatRoaches",
+    "DefeatZerglingsAndBanelings",
+]
+# Marine 6 damage every 14 loops (0.8608 s x 16 = 13.77 -> the 14th loop); Zergling 5 every 12
+# (0.696 x 16 = 11.1); Roach 16 every 32 (2.0 x 16); Marine speed 3.15 / 22.4 = 0.140625 cells a loop,
+# Zergling 4.13 / 22.4 = 0.184375
+MARINE_PERIOD, ZERGLING_PERIOD, ROACH_PERIOD = 14, 12, 32
+MARINE_STRIDE, ZERGLING_STRIDE = 0.140625, 0.184375
+
+
+def engine(map_name: str, opening: list, step_mul: int = 1) -> BuiltinBackend:
+    """An engine that starts with ``opening`` and steps one game loop at a time."""
+    backend = BuiltinBackend(map_name, step_mul=step_mul, opening=opening)
+    backend.reset(seed=0)
+    return backend
+
+
+def run_loops(backend: BuiltinBackend, loops: int, orders: Orders | None = None) -> Frame:
+    frame = backend.step(orders or Orders())
+    for _ in range(loops - 1):
+        frame = backend.step(Orders())
+    return frame
+
+
+def health(frame: Frame, alliance: int) -> list[float]:
+    return frame.units.health[frame.units.alliance == alliance].tolist()
+
+
+def order(tag: int, kind: int, x: float = 0.0, y: float = 0.0, target: int = 0) -> Orders:
+    return Orders(np.array([tag]), np.array([kind], np.int8), np.array([x]), np.array([y]), np.array([target]))
+
+
+# -- the PettingZoo API ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", MINIGAMES)
+def test_parallel_api(name: str) -> None:
+    env = envs.make(f"sc2/{name}")
+    parallel_api_test(env, num_cycles=60)
+    assert env.render_mode is None and env.unwrapped.render_mode is None
+
+
+@pytest.mark.parametrize("name", ["MoveToBeacon", "DefeatZerglingsAndBanelings"])
+def test_parallel_seed(name: str) -> None:
+    parallel_seed_test(lambda: envs.make(f"sc2/{name}"), num_cycles=30)
+
+
+def test_unknown_backend_and_map() -> None:
+    with pytest.raises(ValueError, match="builtin, pysc2"):
+        make_minigame("MoveToBeacon", backend="sc3")
+    with pytest.raises(ValueError, match="MoveToBeacon"):
+        make_minigame("MoveToBacon")
+
+
+def test_spaces() -> None:
+    env = envs.make("sc2/DefeatRoaches")
+    obs, _ = env.reset(seed=0)
+    # 12 own + 4 allies x 15 + 8 targets x 16 + time left; 10 fixed actions + 8 target slots
+    assert env.observation_space("marine_0")["observation"].shape == (201,)
+    assert env.action_space("marine_0").n == 18
+    assert len(env.agents) == 9 and len(env.possible_agents) == 9 + 5 * 4
+    for o in obs.values():
+        assert env.observation_space("marine_0").contains(o)
+        assert o["action_mask"].tolist() == [1] * 10 + [1] * 4 + [0] * 4  # 4 Roaches, 4 empty slots
+
+
+# -- unit rules -----------------------------------------------------------------------------------
+
+
+def test_marine_kills_zergling_in_six_shots() -> None:
+    # Marine at edge distance 4 (range 5) of a Zergling, a second Zergling far away (no respawn).
+    gap = 4.0 + MARINE.radius + ZERGLING.radius
+    backend = engine("FindAndDefeatZerglings", [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10),
+                                                (ZERGLING, ENEMY, 34, 34)])  # fmt: skip
+    # ceil(35 / 6) = 6 shots, at loops 0, 14, 28, 42, 56, 70: alive before loop 70, dead after it
+    frame = run_loops(backend, 70)
+    assert health(frame, ENEMY)[0] == 35 - 5 * 6
+    frame = run_loops(backend, 1)
+    assert frame.game_loop == 71 and len(health(frame, ENEMY)) == 1
+    assert 70 / 22.4 == pytest.approx(3.125)  # seconds from the first shot to the kill
+    # the Zergling closes 4.0 - 0.1 = 3.9 cells in ceil(3.9 / 0.184375) = 22 loops, then bites at
+    # loops 22, 34, 46, 58 and 70 (the same loop as the kill: both land): 45 - 5 x 5 = 20
+    assert health(frame, SELF) == [45 - 5 * 5]
+    assert frame.score == 1
+
+
+def test_armor_reduces_damage() -> None:
+    # Marine 6 - Roach armor 1 = 5 a shot; Roach 16 - Marine armor 0 = 16
+    gap = 3.5 + MARINE.radius + ROACH.radius
+    backend = engine("DefeatRoaches", [(MARINE, SELF, 5, 8), (ROACH, ENEMY, 5 + gap, 8)])
+    frame = run_loops(backend, 1)
+    assert health(frame, ENEMY) == [145 - 5] and health(frame, SELF) == [45 - 16]
+    frame = run_loops(backend, MARINE_PERIOD)
+    assert health(frame, ENEMY) == [145 - 2 * 5]
+
+
+def test_out_of_range_attacks_do_not_land() -> None:
+    gap = 5.5 + MARINE.radius + ZERGLING.radius  # beyond range 5, within the Zergling's sight 8
+    backend = engine("FindAndDefeatZerglings", [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10)])
+    marine, zergling = backend.reset(seed=0).units.tag.tolist()
+    frame = backend.step(order(marine, ATTACK, target=zergling))
+    # loop 0: no shot; each closes in by its stride: 5.5 - 0.140625 - 0.184375 = 5.175 > 5
+    assert health(frame, ENEMY) == [35]
+    x = frame.units.x.tolist()
+    assert x[0] == pytest.approx(10 + MARINE_STRIDE) and x[1] == pytest.approx(10 + gap - ZERGLING_STRIDE)
+    frame = backend.step(Orders())  # loop 1 starts at 5.175: no shot; moving brings them to 4.85
+    assert health(frame, ENEMY) == [35]
+    frame = backend.step(Orders())  # loop 2 starts in range: the first shot lands
+    assert health(frame, ENEMY) == [35 - 6]
+
+
+def test_idle_marine_ignores_enemies_out_of_range() -> None:
+    gap = 8.5 + MARINE.radius + ZERGLING.radius  # beyond range 5 and beyond the Zergling's sight 8
+    backend = engine("FindAndDefeatZerglings", [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10)])
+    frame = run_loops(backend, 40)
+    assert health(frame, ENEMY) == [35] and frame.units.x.tolist() == [10, 10 + gap]
+
+
+def test_baneling_splash_hits_every_marine_in_radius_and_dies() -> None:
+    # splash 2.2 from the Baneling's centre reaches a Marine whose edge is within it: centre <= 2.575
+    opening = [
+        (BANELING, ENEMY, 10, 8),
+        (MARINE, SELF, 10 + 0.75 + 0.2, 8),  # edge 0.2 <= 0.25: the Baneling bursts at once
+        (MARINE, SELF, 10, 8 + 2.5),  # 2.5 <= 2.575: hit
+        (MARINE, SELF, 10 - 1.5, 8 - 1.5),  # 2.12: hit
+        (MARINE, SELF, 10, 8 - 2.7),  # 2.7 > 2.575: spared
+        (ZERGLING, ENEMY, 23, 16),  # far away: no new wave
+    ]
+    frame = run_loops(engine("DefeatZerglingsAndBanelings", opening), 1)
+    # 16 + 19 vs Light = 35 to each Marine in radius
+    assert health(frame, SELF) == [10, 10, 10, 45]
+    assert BANELING.unit_type not in frame.units.unit_type.tolist()
+    assert frame.score == 5  # a Baneling that bursts dies: +5
+
+
+def test_killed_baneling_bursts() -> None:
+    # 5 Marines on one spot shoot a Baneling at edge distance 1.0 (it needs 0.25 to burst on its own):
+    # 5 x 6 = 30 kills it on loop 0, and its burst on death hits them all: 45 - 35 = 10
+    gap = 1.0 + MARINE.radius + BANELING.radius
+    opening = [(MARINE, SELF, 5, 8)] * 5 + [(BANELING, ENEMY, 5 + gap, 8), (ZERGLING, ENEMY, 23, 16)]
+    frame = run_loops(engine("DefeatZerglingsAndBanelings", opening), 1)
+    assert health(frame, SELF) == [10] * 5 and frame.score == 5
+
+
+# -- map rules ------------------------------------------------------------------------------------
+
+
+def test_defeat_roaches_scores_and_new_wave() -> None:
+    # 9 Marines on one spot, a Roach at edge distance 3.5: volleys of 9 x 5 at loops 0, 14, 28 leave
+    # 145 - 135 = 10; at loop 42 two shots kill it and the other seven hold fire. The Roach fires at
+    # loops 0 and 32 on the first Marine: 45 - 32 = 13.
+    gap = 3.5 + MARINE.radius + ROACH.radius
+    backend = engine("DefeatRoaches", [(MARINE, SELF, 5, 8)] * 9 + [(ROACH, ENEMY, 5 + gap, 8)])
+    frame = run_loops(backend, 42)
+    assert health(frame, ENEMY) == [10] and frame.score == 0
+    frame = run_loops(backend, 1)
+    assert frame.score == 10
+    # the new wave: 4 Roaches, 5 more Marines, everyone on opposite sides of the 24 x 17 map
+    units = frame.units
+    own, enemy = units.alliance == SELF, units.alliance == ENEMY
+    assert own.sum() == 14 and enemy.sum() == 4 and health(frame, ENEMY) == [145] * 4
+    assert sorted(health(frame, SELF)) == [13] + [45] * 13
+    assert len(set(units.x[own].tolist())) == 1 and len(set(units.x[enemy].tolist())) == 1
+    assert abs(units.x[own][0] - units.x[enemy][0]) == 24 - 2 * 2
+
+
+def test_marine_lost_scores_minus_one_and_ends_the_game() -> None:
+    # 3 Zerglings bite at loops 0, 12, 24: 15 a round, 45 hp: dead at loop 24; its shots at 0 and 14
+    # (12 damage) kill nothing
+    opening = [(MARINE, SELF, 10, 10)] + [(ZERGLING, ENEMY, 10.8, 10)] * 3
+    backend = engine("FindAndDefeatZerglings", opening)
+    frame = run_loops(backend, 24)
+    assert health(frame, SELF) == [45 - 2 * 15] and not frame.episode_over
+    frame = run_loops(backend, 1)
+    assert frame.score == -1 and frame.episode_over and sorted(health(frame, ENEMY)) == [23, 35, 35]
+
+
+def test_beacon_scores_and_moves_away() -> None:
+    backend = engine("MoveToBeacon", [(MARINE, SELF, 5, 5), (BEACON, NEUTRAL, 10, 5)], step_mul=8)
+    marine = backend.reset(seed=0).units.tag[0]
+    # reached at centre distance 1.0 + 0.375: 3.625 cells at 1.125 a step: during the 4th step
+    frame = run_loops(backend, 3, order(marine, MOVE, 10, 5))
+    assert frame.score == 0
+    frame = run_loops(backend, 1)
+    assert frame.score == 1
+    pos = frame.units.x + 1j * frame.units.y
+    assert abs(pos[1] - pos[0]) >= 5.0  # the beacon moved at least 5 from the Marine
+    assert frame.units.tag.tolist()[1] == backend.tag[1]
+
+
+def test_shards_score_and_respawn_when_all_are_collected() -> None:
+    # collected within 0.375 + 0.5 = 0.875 of the Marine's path, 1.125 cells a step from x = 5
+    opening = [(MARINE, SELF, 5, 5), (MINERAL_SHARD, NEUTRAL, 7.5, 5), (MINERAL_SHARD, NEUTRAL, 10, 5)]
+    backend = engine("CollectMineralShards", opening, step_mul=8)
+    marine = backend.reset(seed=0).units.tag[0]
+    frame = run_loops(backend, 1, order(marine, MOVE, 20, 5))  # x = 6.125: 1.375 short of the first
+    assert frame.score == 0
+    frame = run_loops(backend, 1)  # x = 7.25: the first
+    assert frame.score == 1 and (frame.units.alliance == NEUTRAL).sum() == 1
+    frame = run_loops(backend, 1)  # x = 8.375: 1.625 short of the second
+    assert frame.score == 1
+    frame = run_loops(backend, 1)  # x = 9.5: all collected; 20 new ones, at least 2 from the Marine
+    assert frame.score == 2
+    shards = frame.units.alliance == NEUTRAL
+    assert shards.sum() == 20
+    marine_pos = frame.units.x[~shards][0] + 1j * frame.units.y[~shards][0]
+    assert np.abs(frame.units.x[shards] + 1j * frame.units.y[shards] - marine_pos).min() >= 2.0
+
+
+@pytest.mark.parametrize(("name", "steps"), [("MoveToBeacon", 240), ("FindAndDefeatZerglings", 360)])
+def test_episode_length_is_game_time_over_step_mul(name: str, steps: int) -> None:
+    # 120 (180) game seconds x 16 game loops / step_mul 8
+    env = envs.make(f"sc2/{name}")
+    env.reset(seed=1)
+    count, truncated = 0, {}
+    while env.agents:
+        _, _, terminated, truncated, _ = env.step(dict.fromkeys(env.agents, 0))
+        count += 1
+    assert count == steps and all(truncated.values()) and not any(terminated.values())
+
+
+def test_reset_is_deterministic() -> None:
+    env = envs.make("sc2/CollectMineralShards")
+    first, _ = env.reset(seed=7)
+    again, _ = env.reset(seed=7)
+    other, _ = env.reset(seed=8)
+    assert all(np.array_equal(first[a]["observation"], again[a]["observation"]) for a in first)
+    assert not all(np.array_equal(first[a]["observation"], other[a]["observation"]) for a in first)
+
+
+# -- the env: masks, agents, infos ----------------------------------------------------------------
+
+
+def fog_env(**kwargs) -> SC2Env:
+    # a Zergling within sight (9) of the Marine and one outside it
+    opening = [(MARINE, SELF, 18, 18), (ZERGLING, ENEMY, 18, 26), (ZERGLING, ENEMY, 30, 30)]
+    return SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening), **kwargs)
+
+
+def test_masks_forbid_invisible_and_missing_targets() -> None:
+    obs, _ = fog_env().reset(seed=0)
+    assert obs["marine_0"]["action_mask"][10:].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]  # the hidden one unlisted
+    env = fog_env(see_through_fog=True)
+    obs, _ = env.reset(seed=0)
+    assert obs["marine_0"]["action_mask"][10:].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]  # listed, masked
+    target1 = 12 + 15 * 4 + 16  # second target slot: present 1, visible (4th value) 0
+    assert obs["marine_0"]["observation"][target1] == 1 and obs["marine_0"]["observation"][target1 + 4] == 0
+    # a masked choice is a no-op: no order reaches the engine
+    assert len(env._orders({"marine_0": 11}).tag) == 0 and env._orders({"marine_0": 10}).kind.tolist() == [ATTACK]
+
+
+def test_dead_targets_leave_their_slot() -> None:
+    env = fog_env()
+    obs, _ = env.reset(seed=0)
+    kills = 0
+    while kills == 0:
+        obs, _, _, _, infos = env.step({"marine_0": 10})
+        kills = infos["marine_0"]["kills"]
+    assert obs["marine_0"]["action_mask"][10:].sum() == 0  # the other Zergling is still unseen
+
+
+def test_agents_leave_and_join_with_fresh_names() -> None:
+    gap = 3.5 + MARINE.radius + ROACH.radius
+    opening = [(MARINE, SELF, 5, 8)] * 9 + [(ROACH, ENEMY, 5 + gap, 8)]
+    env = SC2Env(BuiltinBackend("DefeatRoaches", step_mul=2, opening=opening))
+    env.reset(seed=0)
+    first = list(env.agents)
+    assert first == [f"marine_{i}" for i in range(9)]
+    # the Roach dies during loop 42, i.e. in step 22 (loops 42-43): 5 new agents join then
+    for _ in range(21):
+        obs, rewards, _, _, _ = env.step(dict.fromkeys(env.agents, 0))
+        assert env.agents == first
+    obs, rewards, terminated, _, infos = env.step(dict.fromkeys(env.agents, 0))
+    joined = [f"marine_{i}" for i in range(9, 14)]
+    assert env.agents == first + joined and set(obs) == set(first + joined)
+    assert set(rewards.values()) == {10.0} and not any(terminated.values())
+    assert infos["marine_0"]["kills"] == 1 and infos["marine_0"]["damage_dealt"] == 10
+    # a Marine that dies leaves for good; its name is not given to anyone else
+    backend = env.backend
+    backend.hp[backend.tag == env._agent_tag["marine_3"]] = 0.0
+    backend._deaths()
+    _, rewards, terminated, _, infos = env.step(dict.fromkeys(env.agents, 0))
+    assert terminated["marine_3"] and rewards["marine_3"] == -1.0 and "marine_3" not in env.agents
+    assert infos["marine_3"]["losses"] == 1 and infos["marine_3"]["health"] == 0.0
+
+
+def test_infos_count_kills_and_damage() -> None:
+    gap = 4.0 + MARINE.radius + ZERGLING.radius
+    opening = [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10), (ZERGLING, ENEMY, 34, 34)]
+    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening))
+    env.reset(seed=0)
+    totals = dict.fromkeys(("kills", "losses", "damage_dealt", "damage_taken", "own_damage_taken"), 0.0)
+    score = 0.0
+    for _ in range(10):  # 80 loops: the kill at loop 70 (see test_marine_kills_zergling_in_six_shots)
+        _, rewards, _, _, infos = env.step({"marine_0": 0})
+        score += rewards["marine_0"]
+        for key in totals:
+            totals[key] += infos["marine_0"][key]
+    assert totals == {"kills": 1, "losses": 0, "damage_dealt": 35, "damage_taken": 25, "own_damage_taken": 25}
+    assert score == 1 and infos["marine_0"]["score"] == 1
