@@ -325,7 +325,7 @@ class BuiltinBackend:
                     targets.append(t)
         for state, rows in ((IDLE, stop), (GO, move), (HIT, attack)):
             if rows:
-                self._to(state, rows)
+                self._to(state, np.array(rows))
         if move:
             self.goal[move] = goals
         if attack:
@@ -407,15 +407,18 @@ class BuiltinBackend:
                 self._cache()
             tgt, fire_at, stop_at = self.tgt, self.fire_at, self.stop_at
         go = state[GO]
-        d = np.where(go, self.goal, z[tgt]) - z  # to the move point, or to the target
+        moves = np.count_nonzero(go)
+        d = (np.where(go, self.goal, z[tgt]) if moves else z[tgt]) - z  # to the move point, or to the target
         dist = np.abs(d)
-        fire = (dist <= fire_at) & (self.ready <= self.game_loop)
+        fire = dist <= fire_at
+        firing = np.count_nonzero(fire) and np.count_nonzero(fire := fire & (self.ready <= self.game_loop))
         stride = np.minimum(np.maximum(dist - stop_at, 0.0), self.speed)  # chase until in range
         z += d * (stride / np.maximum(dist, self.tiny))
-        arrived = go & (dist <= self.speed)
-        if np.count_nonzero(arrived):
-            self._to(IDLE, arrived)
-        if np.count_nonzero(fire):
+        if moves:
+            arrived = go & (dist <= self.speed)
+            if np.count_nonzero(arrived):
+                self._to(IDLE, arrived)
+        if firing:
             self._fire(fire.nonzero()[0], tgt)
         self.game_loop += 1
 

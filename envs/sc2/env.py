@@ -133,6 +133,10 @@ class SC2Env(ParallelEnv):
             low[start + 1 : start + 3], high[start + 3] = -1.0, 1.5
         self.low, self.high = low, high
         self._own_cols = np.r_[1, 2, 3, 0, 0, 4:UNIT_DIM]  # table columns -> own features (x, y set apart)
+        # per alliance (0: no unit): 0 for an ally candidate (row 0) or a target candidate (row 1), else inf
+        self._penalty = np.full((2, NEUTRAL + 2), np.inf)
+        self._penalty[0, SELF] = 0.0
+        self._penalty[1, NEUTRAL if self.spec.neutral_targets else ENEMY] = 0.0
         self.n_actions = N_FIXED + k_targets
         self._obs_space = spaces.Dict(
             {
@@ -246,18 +250,19 @@ class SC2Env(ParallelEnv):
         n = len(u.tag)
         row_of = dict(zip(u.tag.tolist(), range(n), strict=True))
         rows_list = [row_of.get(self._agent_tag[a], n) for a in agents]  # n: the unit is gone
-        rows, agent_idx = np.array(rows_list, np.int64), np.arange(n_agents)
+        rows = np.array(rows_list, np.int64)
+        # per unit, and a last row for empty slots and the dead: visible, health, shield, cooldown,
+        # type (all 0); kind (a row of the per-type tables); position; alliance (0: none)
         kind = np.full(n + 1, len(UNIT_TYPES))
         kind[:n] = _type_rows(u.unit_type)
-        # per unit, and a last row of zeros (empty slots, dead agents): visible, health, shield, cooldown, type
         table = np.zeros((n + 1, UNIT_DIM), np.float32)
         table[:n, 0] = u.visible
-        table[:n, 1] = u.health / np.maximum(u.health_max, 1e-6)
-        table[:n, 2] = u.shield / np.maximum(u.shield_max, 1e-6)
-        table[:n, 3] = np.minimum(u.weapon_cooldown / _PERIOD[kind[:n]], 1.0)
+        np.divide(u.health, np.maximum(u.health_max, 1e-6), out=table[:n, 1])
+        np.divide(u.shield, np.maximum(u.shield_max, 1e-6), out=table[:n, 2])
+        np.minimum(u.weapon_cooldown / _PERIOD[kind[:n]], 1.0, out=table[:n, 3])
         table[:n, 4:] = _ONEHOT[kind[:n]]
         pos_all = np.zeros(n + 1, np.complex128)
-        pos_all[:n] = u.x + 1j * u.y.astype(np.float64)
+        pos_all.real[:n], pos_all.imag[:n] = u.x, u.y
         pos = pos_all[rows]
         for i, r in enumerate(rows_list):
             if r == n:
@@ -265,24 +270,22 @@ class SC2Env(ParallelEnv):
         self._pos = pos.tolist()
         self._last_pos = dict(zip(agents, self._pos, strict=True))
 
-        # the k nearest allies (own units but oneself) and targets (enemies or pick-ups) of each agent
-        width = max(n + 1, ka, kt)
-        penalty = np.full((2, 1, width), np.inf)
-        penalty[0, 0, :n][u.alliance == SELF] = 0.0
-        if self.spec.neutral_targets:
-            penalty[1, 0, :n][u.alliance == NEUTRAL] = 0.0
-        else:
-            penalty[1, 0, :n][(u.alliance == ENEMY) & (u.visible | self.see_through_fog)] = 0.0
-        dist = np.abs(pos[:, None] - pos_all[None, :n])
-        d = np.full((2, n_agents, width), np.inf)
-        d[:, :, :n] = dist
-        d += penalty
-        d[0, agent_idx, rows] = np.inf  # not oneself (a dead agent's row n is inf anyway)
-        cols = np.argsort(d, axis=2, kind="stable")
+        # the k nearest allies (own units but oneself) and targets (enemies or pick-ups) of each agent:
+        # distances to every unit, plus inf where a unit is not a candidate; at least k columns
+        alliance = np.zeros(max(n + 1, ka, kt), np.int64)
+        alliance[:n] = u.alliance
+        penalty = self._penalty[:, alliance]
+        if self.spec.fog and not self.see_through_fog:
+            penalty[1, :n][~u.visible] = np.inf
+        d = np.full((2, n_agents, len(alliance)), np.inf)
+        d[:, :, : n + 1] = np.abs(pos[:, None] - pos_all[None, :])
+        d += penalty[:, None, :]
+        d[0, np.arange(n_agents), rows] = np.inf  # not oneself (a dead agent's row n is inf anyway)
+        cols, sd = np.argsort(d, axis=2, kind="stable"), np.sort(d, axis=2, kind="stable")
         idx = np.concatenate([cols[0, :, :ka], cols[1, :, :kt]], axis=1)
-        sd = np.concatenate([d[0][agent_idx[:, None], idx[:, :ka]], d[1][agent_idx[:, None], idx[:, ka:]]], axis=1)
+        sd = np.concatenate([sd[0, :, :ka], sd[1, :, :kt]], axis=1)
         present = sd < np.inf
-        idx[~present] = n
+        idx = np.where(present, idx, n)
         rel = (pos_all[idx] - pos[:, None]) * (present / self._scale)
         blocks = np.empty((n_agents, ka + kt, TARGET_DIM), np.float32)
         blocks[..., 0] = present
