@@ -232,6 +232,7 @@ def test_shards_score_and_respawn_when_all_are_collected() -> None:
 def test_episode_length_is_game_time_over_step_mul(name: str, steps: int) -> None:
     # 120 (180) game seconds x 16 game loops / step_mul 8
     env = envs.make(f"sc2/{name}")
+    assert env.episode_steps == steps
     env.reset(seed=1)
     count, truncated = 0, {}
     while env.agents:

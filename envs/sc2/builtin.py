@@ -3,36 +3,42 @@
 Results from it are built-in-engine results, never StarCraft II results. Unit stats, map rules and
 their sources live in ``units.py``; this module is the simulation.
 
-Time: one ``step`` runs ``step_mul`` (8) game loops (22.4 per second at Faster). The combat maps are simulated
-loop by loop. MoveToBeacon and CollectMineralShards have nothing but movement, which is a straight
-line per unit within a step: they advance a whole step at once and test the swept segment against
-the pick-ups, the exact equivalent of testing at every loop.
+Time: one ``step`` runs ``step_mul`` (8) game loops, 22.4 per second at Faster. The combat maps are
+simulated loop by loop. MoveToBeacon and CollectMineralShards have nothing but movement, a straight
+line per unit within a step: they advance a whole step at once and test the swept segment against the
+pick-ups, the exact equivalent of testing at every loop.
 
 Each game loop of the combat maps, in this order:
-1. attack orders on dead targets lapse (the unit goes idle);
-2. target acquisition: an idle enemy acquires the nearest Marine within its sight (any distance once
-   it has taken damage) and attacks it until one of them dies (it chases). An idle Marine (after
-   ``STOP``, after reaching a ``MOVE`` point, or never ordered) fires at the nearest visible enemy
-   within its weapon range without moving (the game's auto-acquire, without the chase);
-3. a unit whose target is within weapon range (edge to edge) fires if its weapon is ready, otherwise
+1. target acquisition: an idle enemy takes the nearest Marine within its sight (at any distance once
+   it has been hit) and attacks it until one of them dies, chasing it. An idle Marine (after ``STOP``,
+   after reaching a ``MOVE`` point, or never ordered) fires at the nearest visible enemy within its
+   weapon range without moving (the game's auto-acquire, without its short chase). These scans are
+   skipped while no idle unit can possibly find a target (distances shrink by at most two top speeds
+   per loop; an idle Marine also waits for its weapon): exact, and most loops need none;
+2. a unit whose target is within weapon range (edge to edge) fires if its weapon is ready, otherwise
    waits; a unit with an attack order out of range moves towards its target; a unit with a ``MOVE``
-   order moves (and ignores enemies, as the game's move command does) and goes idle on arrival;
-4. damage ``max(0.5, damage + bonus vs Light - armor)`` lands at once. Shots resolve in unit order, so
-   a shot at a unit that an earlier shot of the same loop already killed is not fired (the weapon stays
-   ready); the killing shot's excess is lost (overkill);
-5. Banelings that reach their target, and Banelings that die, burst: every Marine whose edge is within
-   2.2 of the Baneling's centre takes 35 (16 + 19 vs Light), and the Baneling dies;
-6. deaths score (kills and losses), weapons cool down by one loop, waves respawn.
+   order moves (ignoring enemies, as the game's move command does) and goes idle on arrival;
+3. damage ``max(0.5, damage + bonus vs Light - armor)`` lands at once, every shot of the loop together
+   (the game resolves them in a random order): shots at one target resolve in unit order and a shot at
+   a unit that an earlier one already killed is not fired (that weapon stays ready); the killing shot's
+   excess is lost (overkill). A weapon fires again ``ceil(period)`` loops later (Marine 14, Zergling 12,
+   Roach 32); the game's random -1 .. +2 loop jitter (PySC2 docs/environment.md) is not modelled;
+4. Banelings that reach their target, and Banelings that die, burst: every Marine whose edge is within
+   2.2 of the Baneling's centre takes 35 (16 + 19 vs Light); the Baneling dies, which scores as a kill;
+5. deaths score (kills and losses); attack orders on the dead lapse; when every enemy is dead the next
+   group spawns (DefeatRoaches and DefeatZerglingsAndBanelings: with reinforcements, every unit back to
+   its side).
 
 Enemy AI, as this engine reads the maps' triggers (the maps' files are not read here): the Roaches, the
 Zerglings and Banelings of DefeatZerglingsAndBanelings, and the "stationary" Zerglings of
-FindAndDefeatZerglings all hold their ground until a Marine comes within sight or hurts them.
+FindAndDefeatZerglings all hold their ground until a Marine comes within their sight or hits them.
 Fog of war (FindAndDefeatZerglings only): an enemy is visible while its centre is within the sight
 radius (9) of a live Marine; Marines cannot target what they cannot see.
 
-Map geometry: the playable area is ``[0, width] x [0, height]`` (``units.MiniGameSpec.size``). Lines of
-Marines stand 2 cells from a side, one cell apart (closer when more than fit), enemies 2 cells from the
-opposite side; the side is drawn at random at every wave.
+Map geometry: the playable area is ``[0, width] x [0, height]`` (``units.MiniGameSpec.size``). In the
+wave maps, Marines stand in a vertical line 2 cells from a side, one cell apart (closer when more than
+fit), the enemies 2 cells from the opposite side (Roaches in a line, the Zerg group in two columns of
+five); the side is drawn at random at every wave.
 """
 
 from __future__ import annotations

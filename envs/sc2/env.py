@@ -124,7 +124,7 @@ class SC2Env(ParallelEnv):
         self.episode_steps = -(-self.limit_loops // backend.step_mul)
         self.possible_agents = [f"marine_{i}" for i in range(self.spec.agent_slots)]
         self.agents: list[str] = []
-        self.map_size: tuple[float, float] = minigame(backend.map_name).size  # the frames' own, from reset on
+        self.map_size: tuple[float, float] = self.spec.size  # the frames' own from reset on
         self.obs_dim = OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * k_targets + 1
         low, high = np.zeros(self.obs_dim, np.float32), np.ones(self.obs_dim, np.float32)
         starts = [OWN_DIM + ALLY_DIM * a for a in range(k_allies)]

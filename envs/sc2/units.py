@@ -107,17 +107,18 @@ BEACON = UnitStats("Beacon", 317, health=0, radius=1.0)
 MINERAL_SHARD = UnitStats("MineralShard", 1680, health=0, radius=0.5)
 
 UNIT_TYPES: tuple[UnitStats, ...] = (MARINE, ZERGLING, ROACH, BANELING, BEACON, MINERAL_SHARD)
-BY_TYPE_ID: dict[int, UnitStats] = {u.unit_type: u for u in UNIT_TYPES}
 
 
 @dataclass(frozen=True)
 class MiniGameSpec:
     """One mini-game: its time limit [MG], playable area, own units and score rules [MG].
 
-    ``size`` (width, height) of the playable area in cells is this engine's approximation: the map
-    files are not read here. The four single-screen maps fit PySC2's default camera, 24 world units
-    wide [PYSC2]; FindAndDefeatZerglings needs camera movement [MG] and must hold 25 Zerglings at
-    least 5 apart, 23 of them 10.5 or more from the centre [MG].
+    ``size`` (width, height) of the playable area in cells is this engine's approximation, not a
+    measurement: the map files are not read here. The four single-screen maps [MG] are 24 cells wide,
+    the width of PySC2's camera [PYSC2], and 17 high, the height that puts straight-line scripted play
+    next to the SC2LE experts (MoveToBeacon 27 beacons against the grandmaster's 28; CollectMineralShards
+    138 shards against the human's 133). FindAndDefeatZerglings needs camera movement [MG]: 36 x 36
+    holds its 25 Zerglings at least 5 apart, 23 of them 10.5 or more from the centre [MG].
     """
 
     name: str
