@@ -37,17 +37,18 @@ class Teacher(nn.Module):
         for p in self.model.parameters():
             p.requires_grad_(False)
 
-    def _obs(self, raw_obs: torch.Tensor) -> torch.Tensor:
-        return self.model.normalize(self.adapter(raw_obs))
+    def _see(self, raw_obs: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        obs, mask = self.adapter(raw_obs, mask)
+        return self.model.normalize(obs), mask
 
     @torch.no_grad()
     def dist(self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None) -> Distribution:
-        return self.model.dist(self._obs(raw_obs), mask)
+        return self.model.dist(*self._see(raw_obs, mask))
 
     def act(
         self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None, deterministic: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model.act(self._obs(raw_obs), mask, deterministic)
+        return self.model.act(*self._see(raw_obs, mask), deterministic)
 
 
 def _same_space(a: spaces.Space, b: spaces.Space) -> bool:
@@ -73,9 +74,12 @@ def load_teacher(path: str | Path, adapter: str, student_obs_dim: int, action_sp
     card_file = folder / "card.yaml"
     card = yaml.safe_load(card_file.read_text()) if card_file.is_file() else {}
     model, _ = load_policy(policy_file)
-    fn = ADAPTERS[adapter]
-    seen = fn(torch.zeros(1, student_obs_dim)).shape[-1]
     want = model.config["obs_dim"]
+    fn = ADAPTERS[adapter](want)
+    try:
+        seen = fn(torch.zeros(1, student_obs_dim), None)[0].shape[-1]
+    except ValueError as err:  # an adapter that does not apply to this env's layout
+        raise TeacherError(f"{folder}: adapter {adapter!r} does not fit the env's observations: {err}") from None
     if seen != want:
         raise TeacherError(
             f"{folder}: teacher observation shape ({want},) does not match the env's "
