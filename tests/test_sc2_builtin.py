@@ -13,7 +13,7 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 import envs
 from envs.sc2 import BuiltinBackend, SC2Env, make_minigame
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, Frame, Orders
-from envs.sc2.units import BANELING, BEACON, MARINE, MINERAL_SHARD, ROACH, ZERGLING
+from envs.sc2.units import BANELING, BEACON, GAME_LOOPS_PER_SECOND, MARINE, MINERAL_SHARD, ROACH, ZERGLING
 
 MINIGAMES = [
     "MoveToBeacon",
@@ -98,7 +98,7 @@ def test_marine_kills_zergling_in_six_shots() -> None:
     assert health(frame, ENEMY)[0] == 35 - 5 * 6
     frame = run_loops(backend, 1)
     assert frame.game_loop == 71 and len(health(frame, ENEMY)) == 1
-    assert 70 / 22.4 == pytest.approx(3.125)  # seconds from the first shot to the kill
+    assert (frame.game_loop - 1) / GAME_LOOPS_PER_SECOND == pytest.approx(3.125)  # 70 loops from first shot to kill
     # the Zergling closes 4.0 - 0.1 = 3.9 cells in ceil(3.9 / 0.184375) = 22 loops, then bites at
     # loops 22, 34, 46, 58 and 70 (the same loop as the kill: both land): 45 - 5 x 5 = 20
     assert health(frame, SELF) == [45 - 5 * 5]

@@ -8,7 +8,9 @@ give an agent to (``units.MiniGameSpec.agent_slots``: the starting Marines, plus
 a few waves on DefeatRoaches (29) and DefeatZerglingsAndBanelings (41)). Each own unit takes the next
 unused name when it first appears (unit tags map to names); its agent leaves ``agents`` when the unit
 dies (terminated) and a name is never reused within an episode (PettingZoo: a finished agent never
-comes back). Reinforcements beyond the last name stay on the map as uncontrolled units.
+comes back). Reinforcements beyond the last name stay on the map as uncontrolled units. Names no
+unit took in an episode are neither terminated nor truncated at its end (PettingZoo's API test warns
+"not all possible_agents are terminated or truncated"; the learner's rollout skips them).
 
 Observation of an agent: ``{"observation": Box(float32, (D,)), "action_mask": Box(int8, (10 + K,))}``
 with A = ``k_allies`` (4), K = ``k_targets`` (8), T = 7 unit types (Marine, Zergling, Roach, Baneling,
