@@ -1,6 +1,6 @@
 """Laps completed by a trained racing policy: fixed-seed episodes of its run's own env.
 
-    python benchmarks/racing_laps.py runs/racing-single-car/<run> --episodes 10 [--deterministic]
+python benchmarks/racing_laps.py runs/racing-single-car/<run> --episodes 10 [--deterministic]
 """
 
 from __future__ import annotations
