@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from gymnasium import spaces
 
 import envs
 from repaint_ma.learner import env_factory, train
@@ -79,6 +80,20 @@ def raw_sps(sc: Scenario, total_steps: int) -> float:
     return total_steps / (time.time() - t0)
 
 
+def sb3_unsupported(sc: Scenario) -> str | None:
+    """Why SB3 PPO cannot run this env through SuperSuit's vector env (None if it can)."""
+    env = envs.make(sc.env.id, **sc.env_kwargs)
+    env.reset(seed=0)
+    late = len(env.agents) < len(env.possible_agents)
+    masked = isinstance(env.observation_space(env.possible_agents[0]), spaces.Dict)
+    env.close()
+    if late:
+        return "agents join after reset (SuperSuit's vector env needs every possible agent from the start)"
+    if masked:
+        return "dict observation with an action mask (SB3's PPO has no action masks)"
+    return None
+
+
 def sb3_sps(sc: Scenario, total_steps: int) -> float:
     import supersuit as ss
     from stable_baselines3 import PPO
@@ -125,17 +140,19 @@ def main() -> None:
         tmp = Path(d)
         baseline, base_iter_s = ours_sps(sc, tmp)
         repaint, repaint_iter_s = ours_sps(repaint_scenario(sc, tmp), tmp)
+    sb3_skipped = sb3_unsupported(sc)
     out = {
         "env": args.env,
         "num_envs": args.num_envs,
         "env_steps": total,
-        "sb3_sps": sb3_sps(sc, total),
+        "sb3_sps": None if sb3_skipped else sb3_sps(sc, total),
+        "sb3_skipped": sb3_skipped,
         "baseline_sps": baseline,
         "repaint_sps": repaint,
         "raw_sps": raw_sps(sc, total),
         "repaint_teacher_steps_per_iteration": args.steps // 2,
     }
-    out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"]
+    out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"] if out["sb3_sps"] else None
     out["learner_efficiency"] = out["baseline_sps"] / out["raw_sps"]
     out["repaint_cost_ratio"] = repaint_iter_s / base_iter_s
     if args.json:
