@@ -63,6 +63,22 @@ def plot_modes(scenario_dir: Path, summary: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _env_line(summary: dict[str, Any]) -> str:
+    """Which env the row ran on, read from its scenario file; SC2 rows name their backend."""
+    import yaml
+
+    source = Path(summary.get("scenario_file", ""))
+    if not source.is_file():
+        return ""
+    env = (yaml.safe_load(source.read_text()) or {}).get("env", {})
+    env_id = env.get("id", "?")
+    if env_id.startswith("sc2/"):
+        backend = (env.get("kwargs") or {}).get("backend", "builtin")
+        where = "built-in engine, not StarCraft II" if backend == "builtin" else "StarCraft II through PySC2"
+        return f"Env: `{env_id}` ({where}). "
+    return f"Env: `{env_id}`. "
+
+
 def build_report(results_dir: Path, out: Path) -> str:
     """Write ``out`` (Markdown) and one plot per scenario beside it; return the Markdown."""
     img_dir = out.parent / "img"
@@ -84,7 +100,8 @@ def build_report(results_dir: Path, out: Path) -> str:
         seeds = max((len(m["K"]) for m in summary["modes"].values()), default=0)
         parts += [
             format_markdown(summary),
-            f"Paper (Tao et al. 2021), REPAINT vs baseline: {PAPER_REDUCTION.get(name, 'no matching row')}. "
+            _env_line(summary)
+            + f"Paper (Tao et al. 2021), REPAINT vs baseline: {PAPER_REDUCTION.get(name, 'no matching row')}. "
             f"Seeds: {seeds}. Command: `repaint compare {summary.get('scenario_file', '<scenario>.yaml')} "
             f"--seeds {seeds} --out {summary_file.parent}`.",
             "",
