@@ -113,6 +113,23 @@ def format_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_ablation(result: dict[str, Any]) -> str:
+    """An ablation (benchmarks/ablation.py's ablation.json) as Markdown: K per variant over seeds."""
+    lines = [
+        f"### Ablation on {result['scenario']} (repaint mode, target {result['target_score']}, "
+        f"budget {result['iteration_budget']} iterations)",
+        "",
+        "| variant | K (mean ± std) | never reached | K per seed | final score |",
+        "|---|---|---|---|---|",
+    ]
+    for variant, data in result["variants"].items():
+        mean, std, missed = k_stats(data["K"])
+        k = f"{mean:.1f} ± {std:.1f}" if mean is not None else "never"
+        final = f"{np.mean(data['final_score']):.1f}"
+        lines.append(f"| {variant} | {k} | {missed}/{len(data['K'])} | {data['K']} | {final} |")
+    return "\n".join(lines) + "\n"
+
+
 def write_table(summary: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
     (out_dir / "table.md").write_text(format_markdown(summary))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from repaint_ma.compare import MODE_LABELS, format_markdown
+from repaint_ma.compare import MODE_LABELS, format_ablation, format_markdown
 
 # % fewer iterations than baseline reported by Tao et al. (ICML 2021) for the matching rows
 PAPER_REDUCTION = {
@@ -92,7 +92,10 @@ def build_report(results_dir: Path, out: Path) -> str:
         "run); runs that never reach it are counted in 'never reached', not dropped.",
         "",
     ]
+    ablations = sorted(results_dir.rglob("ablation.json"))
     for summary_file in sorted(results_dir.rglob("summary.json")):
+        if any(a.parent in summary_file.parents for a in ablations):
+            continue  # an ablation variant: shown in its ablation's table below
         summary = json.loads(summary_file.read_text())
         name = summary["scenario"]
         img = img_dir / f"results-{name}.png"
@@ -108,6 +111,9 @@ def build_report(results_dir: Path, out: Path) -> str:
             f"![{name}]({img.relative_to(out.parent)})",
             "",
         ]
+    for ablation_file in ablations:
+        result = json.loads(ablation_file.read_text())
+        parts += [format_ablation(result), f"Command: `{result['command']}`.", ""]
     text = "\n".join(parts)
     out.write_text(text)
     return text

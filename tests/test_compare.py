@@ -65,3 +65,23 @@ def test_report_is_generated_from_summaries(tmp_path):
     assert "| K_REPAINT | 2.0 ± 0.0 | 0/1 | 75% |" in text
     assert "94%" in text  # the paper's figure beside ours
     assert (tmp_path / "docs" / "img" / "results-sc2-beacon-to-shards-subtask.png").is_file()
+
+
+def test_ablation_table_and_report_section(tmp_path):
+    from repaint_ma.compare import format_ablation
+    from repaint_ma.report import build_report
+
+    result = {
+        "scenario": "s", "target_score": 60.0, "iteration_budget": 20, "command": "python benchmarks/ablation.py x",
+        "variants": {"top 10%": {"K": [4, None, 8], "final_score": [70.0, 50.0, 90.0]}},
+    }  # fmt: skip
+    md = format_ablation(result)
+    assert "| top 10% | 6.0 ± 2.0 | 1/3 | [4, None, 8] | 70.0 |" in md
+    abl = tmp_path / "results" / "ablation" / "s"
+    (abl / "top-10").mkdir(parents=True)
+    (abl / "ablation.json").write_text(json.dumps(result))
+    write_variant = {"scenario": "s", "target_score": 60.0, "iteration_budget": 20, "modes": {}}
+    (abl / "top-10" / "summary.json").write_text(json.dumps(write_variant))  # a variant's own summary
+    text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
+    assert "### Ablation on s" in text and "### s (" not in text  # variants only inside the ablation
+    assert "Command: `python benchmarks/ablation.py x`." in text
