@@ -7,8 +7,10 @@ published SC2LE figures (Vinyals et al., "StarCraft II: A New Challenge for Rein
 row says where its number comes from: this project's results are labelled with the backend that
 produced them ("built-in engine" for the NumPy engine), the published ones "StarCraft II (SC2LE)".
 
-``evaluate(env, act, episodes, seed)`` plays any ``act(observations) -> actions`` callable, so a
-trained policy can be benchmarked the same way.
+``evaluate(env, act, episodes, seed)`` plays any ``act(observations) -> actions`` callable; with
+``--policy [NAME=]PATH`` (a run dir, its ``policy.pt``, or a teacher folder) trained agents are
+played the same way, on the mini-game they were trained on, over the same seeds. Trained agents
+sample from their policy (as during training); ``--deterministic`` takes the most likely action.
 """
 
 from __future__ import annotations
@@ -46,6 +48,59 @@ AGENTS = ("random", "scripted")
 Observations = dict[str, Any]
 
 
+class PolicyAgent:
+    """A trained entry as an ``act(observations) -> actions`` callable on its mini-game's ParallelEnv."""
+
+    def __init__(self, name: str, path: str, deterministic: bool = False) -> None:
+        from pathlib import Path
+
+        import yaml
+
+        from repaint_ma.cli import UsageError
+        from repaint_ma.networks import load_policy
+
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        policy_file = Path(path) if Path(path).is_file() else folder / "policy.pt"
+        meta = next((folder / f for f in ("config.yaml", "card.yaml") if (folder / f).is_file()), None)
+        if not policy_file.is_file() or meta is None:
+            raise UsageError(f"--policy {path}: not a run dir, policy.pt or teacher folder (policy.pt + config.yaml)")
+        config = yaml.safe_load(meta.read_text()) or {}
+        env = config.get("env") or {}
+        env_id = env.get("id", "") if isinstance(env, dict) else ""
+        if not env_id.startswith("sc2/") or env_id.removeprefix("sc2/") not in MINIGAMES:
+            raise UsageError(f"--policy {path}: trained on {env_id or 'an unknown env'!r}, not an SC2 mini-game")
+        self.name, self.minigame, self.env_kwargs = name, env_id.removeprefix("sc2/"), env.get("kwargs") or {}
+        self.agent_indicator = bool((config.get("ppo") or {}).get("agent_indicator", False))
+        self.policy, _ = load_policy(policy_file)
+        self.path, self.deterministic = path, deterministic
+
+    def check(self, env: Any) -> None:
+        """The policy's observation size must be the env's (plus the agent indicator it was trained with)."""
+        from repaint_ma.cli import UsageError
+
+        agents = env.possible_agents
+        want = env.observation_space(agents[0])["observation"].shape[0] + (len(agents) if self.agent_indicator else 0)
+        if self.policy.config["obs_dim"] != want:
+            raise UsageError(
+                f"--policy {self.path}: observation size {self.policy.config['obs_dim']} does not match "
+                f"sc2/{self.minigame}'s {want}"
+            )
+        self._index = {a: i for i, a in enumerate(agents)}
+
+    def __call__(self, observations: Observations) -> dict[str, Any]:
+        import numpy as np
+        import torch
+
+        agents = list(observations)
+        obs = np.stack([observations[a]["observation"] for a in agents])
+        if self.agent_indicator:
+            obs = np.concatenate([obs, np.eye(len(self._index), dtype=np.float32)[[self._index[a] for a in agents]]], 1)
+        mask = torch.as_tensor(np.stack([observations[a]["action_mask"] for a in agents])).bool()
+        with torch.no_grad():
+            action, _ = self.policy.act(self.policy.normalize(torch.as_tensor(obs)), mask, self.deterministic)
+        return dict(zip(agents, action.tolist(), strict=True))
+
+
 def evaluate(env: Any, act: Callable[[Observations], dict[str, Any]], episodes: int, seed: int = 0) -> list[float]:
     """Scores of ``episodes`` episodes (seeds ``seed``, ``seed + 1``, ..) of ``act`` on the ParallelEnv ``env``.
 
@@ -66,9 +121,13 @@ def evaluate(env: Any, act: Callable[[Observations], dict[str, Any]], episodes: 
     return scores
 
 
-def bench_sc2(backend: str, episodes: int, seed: int, maps: tuple[str, ...] = MINIGAMES) -> dict[str, dict]:
-    """Random and scripted mean scores on each mini-game of ``maps``, with the SC2LE figures."""
+def bench_sc2(
+    backend: str, episodes: int, seed: int, maps: tuple[str, ...] = MINIGAMES, policies: tuple[PolicyAgent, ...] = ()
+) -> dict[str, dict]:
+    """Random, scripted and trained (``policies``, each on its own mini-game) mean scores on each
+    mini-game of ``maps``, with the SC2LE figures."""
     import numpy as np
+    import torch
 
     import envs
     from envs.sc2.scripted import scripted_or_random
@@ -77,9 +136,17 @@ def bench_sc2(backend: str, episodes: int, seed: int, maps: tuple[str, ...] = MI
     for name in maps:
         env = envs.make(f"sc2/{name}", backend=backend)
         row: dict[str, Any] = {"backend": backend, "label": BACKEND_LABELS[backend], "episodes": episodes}
-        for kind in AGENTS:
-            scores = evaluate(env, scripted_or_random(env, kind, seed), episodes, seed)
+        players: list[tuple[str, Callable]] = [(kind, scripted_or_random(env, kind, seed)) for kind in AGENTS]
+        for agent in policies:
+            if agent.minigame == name:
+                agent.check(env)
+                players.append((agent.name, agent))
+        row["agents"] = [kind for kind, _ in players]
+        for kind, act in players:
+            torch.manual_seed(seed)
+            scores = evaluate(env, act, episodes, seed)
             row[kind], row[f"{kind}_std"] = float(np.mean(scores)), float(np.std(scores))
+            row[f"{kind}_max"] = float(np.max(scores))
         row["sc2le"] = SC2LE[name]
         env.close()
         results[name] = row
@@ -96,11 +163,14 @@ def markdown(results: dict[str, dict], seed: int) -> str:
             "",
             f"{row['episodes']} episodes, seeds {seed}-{last}.",
             "",
-            "| agent | mean score | std | source |",
-            "|---|---:|---:|---|",
+            "| agent | mean score | std | max | source |",
+            "|---|---:|---:|---:|---|",
         ]
-        lines += [f"| {kind} | {row[kind]:.1f} | {row[f'{kind}_std']:.1f} | {row['label']} |" for kind in AGENTS]
-        lines += [f"| {label} | {row['sc2le'][key]:g} | | StarCraft II (SC2LE, 2017) |" for key, label in SC2LE_ROWS]
+        lines += [
+            f"| {kind} | {row[kind]:.1f} | {row[f'{kind}_std']:.1f} | {row[f'{kind}_max']:.0f} | {row['label']} |"
+            for kind in row["agents"]
+        ]
+        lines += [f"| {label} | {row['sc2le'][key]:g} | | | StarCraft II (SC2LE, 2017) |" for key, label in SC2LE_ROWS]
         lines.append("")
     return "\n".join(lines)
 
@@ -113,6 +183,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the first episode (default 0)")
     parser.add_argument("--maps", nargs="+", metavar="MAP", help=f"a subset of: {' '.join(MINIGAMES)}")
     parser.add_argument("--json", action="store_true", help='print one JSON object {"<MiniGame>": {...}, ...}')
+    parser.add_argument(
+        "--policy",
+        action="append",
+        metavar="[NAME=]PATH",
+        help="a trained agent (run dir, policy.pt or teacher folder), played on its own mini-game; repeatable. "
+        "With --policy only those mini-games run",
+    )
+    parser.add_argument("--deterministic", action="store_true", help="trained agents take their most likely action")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -124,6 +202,13 @@ def main(args: argparse.Namespace) -> int:
     unknown = [m for m in args.maps or () if m not in MINIGAMES]
     if unknown:
         raise UsageError(f"--maps: unknown mini-game(s) {', '.join(unknown)}; expected some of {', '.join(MINIGAMES)}")
-    results = bench_sc2(args.backend, args.episodes, args.seed, tuple(args.maps or MINIGAMES))
+    policies = tuple(
+        PolicyAgent(
+            *(entry.split("=", 1) if "=" in entry else (entry.rstrip("/").split("/")[-1], entry)), args.deterministic
+        )
+        for entry in args.policy or ()
+    )
+    maps = tuple(args.maps or (dict.fromkeys(p.minigame for p in policies) if policies else MINIGAMES))
+    results = bench_sc2(args.backend, args.episodes, args.seed, maps, policies)
     print(json.dumps(results) if args.json else markdown(results, args.seed))
     return 0

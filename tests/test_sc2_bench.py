@@ -1,0 +1,41 @@
+"""`repaint bench sc2 --policy`: trained entries beside random, scripted and SC2LE."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+from gymnasium import spaces
+
+import envs
+from repaint_ma.cli import main
+from repaint_ma.evaluate import EVAL_SEED_OFFSET, evaluate
+from repaint_ma.networks import ActorCritic, load_policy, save_policy
+from repaint_ma.rollout import VecParallelEnv
+
+
+def test_trained_entry_scores_as_the_learner_evaluates_it(capsys):
+    assert main(["bench", "sc2", "--policy", "beacon=teachers/sc2-beacon", "--episodes", "3", "--deterministic",
+                 "--json"]) == 0  # fmt: skip
+    row = json.loads(capsys.readouterr().out)["MoveToBeacon"]  # only the entry's mini-game ran
+    assert row["agents"] == ["random", "scripted", "beacon"] and row["label"] == "built-in engine"
+    policy, _ = load_policy("teachers/sc2-beacon/policy.pt")
+    vec = VecParallelEnv([lambda: envs.make("sc2/MoveToBeacon")] * 3, autoreset=False)
+    by_hand = evaluate(policy, vec, seed=-EVAL_SEED_OFFSET, deterministic=True)  # env e gets seed e, as episode e
+    assert row["beacon"] == pytest.approx(np.mean(by_hand))
+    assert row["beacon_max"] == max(by_hand) and row["beacon"] > row["random"] + 10
+
+
+def _bench_error(capsys, entry):
+    assert main(["bench", "sc2", "--policy", entry, "--episodes", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and entry.split("=")[-1] in err
+    return err
+
+
+def test_bad_entries_are_one_line_errors(tmp_path, capsys):
+    assert "not a run dir" in _bench_error(capsys, str(tmp_path))
+    assert "not an SC2 mini-game" in _bench_error(capsys, "teachers/cartpole-expert")
+    save_policy(ActorCritic(10, spaces.Discrete(18), [8]), tmp_path / "policy.pt")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump({"env": {"id": "sc2/MoveToBeacon", "kwargs": {}}}))
+    assert "observation size 10 does not match sc2/MoveToBeacon's 201" in _bench_error(capsys, f"x={tmp_path}")
