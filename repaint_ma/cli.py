@@ -181,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_report)
     # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
     _command_module(sub, "bench", "repaint_ma.bench", "benchmarks of agents on the SC2 mini-games")
+    _command_module(sub, "leaderboard", "repaint_ma.leaderboard", "rank racing policies and bots on tracks")
     return p
 
 

@@ -27,7 +27,10 @@ One lap of the oval (24.6 m) takes 185 steps at 2 m/s and 370 at the slowest gri
 (1 m/s), so max_steps=400 suits one-lap oval episodes.
 
 Rules: a car whose four wheels are all off the track (``is_offtrack``) or that touches a barrier
-wall or another car (``is_crashed``) terminates; so does a car that completes ``laps`` laps.
+wall or another car (``is_crashed``) terminates; with ``off_track="reset"`` (races, the
+leaderboard) it is instead put back at rest on the centre line at its nearest point, and
+``infos[agent]["resets"]`` counts these by cause (the ``max_resets``-th one terminates). A car
+that completes ``laps`` laps terminates.
 ``max_steps`` control steps (15 Hz) truncate. Progress and laps count only new ground in the
 driving direction from the car's own start (the start line for the default time-trial start):
 reversing, zig-zagging over the line or driving the wrong way adds nothing (``params.Progress``).
@@ -99,9 +102,12 @@ class RacingEnv(ParallelEnv):
         camera: bool | tuple[int, int] = False,
         start_positions: list[float] | None = None,
         random_start: bool = False,
+        start_offset: float = 0.0,
         substeps: int = 15,
         solver_iterations: int = 10,
         wall_margin: float | None = 0.6,
+        off_track: str = "terminate",
+        max_resets: int | None = None,
         render_mode: str | None = None,
         name: str = "racing_v0",
     ) -> None:
@@ -109,6 +115,8 @@ class RacingEnv(ParallelEnv):
             raise ValueError(f"need cars >= 1 and bots >= 0, got cars={cars}, bots={bots}")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if off_track not in ("terminate", "reset"):
+            raise ValueError(f"off_track must be 'terminate' or 'reset', got {off_track!r}")
         if start_positions is not None and len(start_positions) != cars + bots:
             raise ValueError(f"start_positions needs {cars + bots} arc lengths (cars + bots)")
         self.metadata = {"name": name, "render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
@@ -121,7 +129,8 @@ class RacingEnv(ParallelEnv):
         self.lidar_range = lidar_range
         self.camera_size = DEFAULT_CAMERA if camera is True else (camera or None)
         self.start_positions = start_positions
-        self.random_start = random_start
+        self.random_start, self.start_offset = random_start, start_offset
+        self.off_track, self.max_resets = off_track, max_resets
         self.render_mode = render_mode
         self.bot_driver = PurePursuit(speed=bot_speed)
         barriers = [] if wall_margin is None else self.track.offset_borders(wall_margin)
@@ -164,6 +173,7 @@ class RacingEnv(ParallelEnv):
         else:  # bots in front, learning cars behind them
             slots = np.arange(self.n_cars + self.n_bots)
             arcs = -GRID_GAP * np.concatenate([slots[self.n_bots :], slots[: self.n_bots]])
+        arcs = arcs + self.start_offset  # metres along the centre line from the start line
         if self.random_start:
             arcs = arcs + self.np_random.uniform(0.0, self.track.length)
         return arcs % self.track.length
@@ -183,6 +193,7 @@ class RacingEnv(ParallelEnv):
             side = stagger * (1 if car % 2 == 0 else -1)
             self.world.place(car, x - side * np.sin(direction), y + side * np.cos(direction), direction)
         self.agents = list(self.possible_agents)
+        self.resets = {agent: {"offtrack": 0, "crash": 0} for agent in self.agents}
         self.racing = list(range(n_total))
         self.steering = np.zeros(n_total)
         self.steps = 0
@@ -213,10 +224,17 @@ class RacingEnv(ParallelEnv):
         crashed = np.array([self.world.crashed(car) for car in self.racing], dtype=bool)
         obs, infos, params = self._observe(place, crashed)
         rewards, terminations, truncations = {}, {}, {}
-        for agent, p in zip(self.agents, params, strict=True):
+        for i, (agent, p) in enumerate(zip(self.agents, params, strict=True)):
             rewards[agent] = self.reward_fn(p)
             finished = infos[agent]["laps"] >= self.laps
-            terminations[agent] = p["is_offtrack"] or p["is_crashed"] or finished
+            out = p["is_offtrack"] or p["is_crashed"]
+            if out and self.off_track == "reset" and not finished:  # back on the centre line, at rest
+                self.resets[agent]["crash" if p["is_crashed"] else "offtrack"] += 1
+                infos[agent]["resets"] = dict(self.resets[agent])
+                out = self.max_resets is not None and sum(self.resets[agent].values()) >= self.max_resets
+                if not out:
+                    self.world.place(int(agent[4:]), *self.track.point_at(float(place.s[i])))
+            terminations[agent] = out or finished
             truncations[agent] = self.steps >= self.max_steps
         self._retire(
             [a for a in self.agents if terminations[a] or truncations[a]],
@@ -262,7 +280,7 @@ class RacingEnv(ParallelEnv):
         obs, infos = {}, {}
         for i, agent in enumerate(self.agents):
             obs[agent] = vector[i]
-            infos[agent] = {"params": params[i], "laps": laps[i], "time": time}
+            infos[agent] = {"params": params[i], "laps": laps[i], "time": time, "resets": dict(self.resets[agent])}
             self.params[agent] = params[i]
         return obs, infos, params[:k]
 

@@ -1,0 +1,303 @@
+"""``repaint leaderboard``: rank racing policies and bots on tracks, in AWS DeepRacer's spirit.
+
+Rules (all times are simulated race time: control steps / 15 Hz, never wall time):
+
+- time-trial: each entry alone on the track, ``--trials`` runs of ``--laps`` laps; its best run
+  counts. Trial ``t`` of ``T`` starts ``t / T`` of a lap past the start line (trial 0 on it), so
+  the trials see different starts while staying fixed from one command to the next. Leaving the
+  track (all four wheels off) or a crash puts the car back at rest on the
+  centre line at its nearest point (the env's ``off_track="reset"``) and adds ``PENALTY_S``
+  seconds; a run stops after ``MAX_RESETS`` resets or ``--time-limit`` seconds of race time.
+- head-to-bot: the same with ``--bots`` pure-pursuit bot cars on the track (parked if they crash).
+- head-to-head: all entries race together in one multi-car race per trial.
+
+Ranking (per track): more laps first, then less total time (race time + penalties), then more
+progress. Reported per entry and track: rank, best lap time, total time, laps, progress %,
+off-track and crash resets, penalty seconds, and the mean reward per step under ``--reward`` (a
+DeepRacer reward file) when given. Policies act deterministically (the mode of their action
+distribution) and trial ``t`` uses env seed ``t``, so the same command prints the same table.
+
+Entries: ``[NAME=]PATH`` with PATH a run dir, a ``policy.pt`` or a teacher folder; or
+``bot:pure-pursuit`` with an optional speed in m/s, ``bot:pure-pursuit@3`` (bots drive through the
+same action grid as the policies, so the speed is rounded to the grid's: 1, 2 or 3 m/s by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PENALTY_S = 2.0  # seconds added per off-track or crash reset
+MAX_RESETS = 10  # a run stops after this many resets
+RACES = ("time-trial", "head-to-bot", "head-to-head")
+
+
+@dataclass
+class RunResult:
+    """One entry's run on one track (one trial)."""
+
+    laps: int = 0
+    lap_times: list[float] = field(default_factory=list)
+    race_time: float = 0.0
+    offtrack: int = 0
+    crashes: int = 0
+    progress: float = 0.0
+    reward_sum: float = 0.0
+    steps: int = 0
+    path: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def penalties(self) -> float:
+        return PENALTY_S * (self.offtrack + self.crashes)
+
+    @property
+    def total_time(self) -> float:
+        return self.race_time + self.penalties
+
+    def key(self) -> tuple:
+        """Sort key: more laps, then less total time, then more progress."""
+        return (-self.laps, self.total_time, -self.progress)
+
+
+class Entry:
+    """A leaderboard entry: a trained policy or a pure-pursuit bot, acting for a batch of cars."""
+
+    def __init__(self, spec: str) -> None:
+        from repaint_ma.cli import UsageError
+
+        name, _, target = spec.rpartition("=")
+        self.spec, self.target = spec, target
+        self.policy = None
+        if target.startswith("bot:"):
+            kind, _, speed = target.removeprefix("bot:").partition("@")
+            if kind != "pure-pursuit":
+                raise UsageError(f"--entry {spec}: unknown bot {kind!r}; expected bot:pure-pursuit[@SPEED]")
+            try:
+                self.speed = float(speed) if speed else 1.5
+            except ValueError:
+                raise UsageError(f"--entry {spec}: bot speed {speed!r} is not a number of m/s") from None
+            self.name = name or f"pure-pursuit@{self.speed:g}"
+            return
+        from repaint_ma.networks import load_policy
+
+        path = Path(target)
+        policy_file = path / "policy.pt" if path.is_dir() else path
+        if not policy_file.is_file() or policy_file.suffix != ".pt":
+            raise UsageError(
+                f"--entry {spec}: not a policy (a run dir or teacher folder with policy.pt, or a .pt file)"
+            )
+        try:
+            self.policy, _ = load_policy(policy_file)
+        except Exception as err:  # a .pt that is not one of our policies
+            raise UsageError(f"--entry {spec}: {policy_file} is not a repaint policy ({err})") from None
+        self.name = name or (path.name if path.is_dir() else path.parent.name)
+
+    def check(self, env: Any) -> None:
+        """A policy must have been trained for this env's observation size and actions."""
+        from repaint_ma.cli import UsageError
+
+        if self.policy is None:
+            return
+        want = env.observation_space(env.possible_agents[0]).shape[0]
+        got = self.policy.config["obs_dim"]
+        if got != want:
+            raise UsageError(f"--entry {self.spec}: trained for observations of size {got}, the race gives {want}")
+
+    def act(self, env: Any, obs: dict, agents: list[str]) -> dict[str, Any]:
+        """Actions of this entry's cars (one batched forward pass for a policy)."""
+        if self.policy is None:
+            from envs.racing.bots import PurePursuit
+
+            bot = PurePursuit(env.actions, speed=self.speed)
+            return {a: bot.act(env, a) for a in agents}
+        import numpy as np
+        import torch
+
+        with torch.no_grad():
+            batch = torch.as_tensor(np.stack([obs[a] for a in agents]))
+            action, _ = self.policy.act(self.policy.normalize(batch), deterministic=True)
+        return dict(zip(agents, action.numpy(), strict=True))
+
+
+def race(
+    entries: list[Entry], track: str, trial: int, laps: int, bots: int, time_limit: float, reward: Any = None,
+    start_offset: float = 0.0,
+) -> list[RunResult]:  # fmt: skip
+    """One race of ``entries`` (one car each) on ``track``, the grid ``start_offset`` metres past the
+    start line; bots drive extra cars. Returns one result per entry."""
+    import envs
+    from envs.racing.physics import CONTROL_HZ
+
+    env = envs.make(
+        "racing/multi-car", cars=len(entries), bots=bots, track=track, laps=laps,
+        max_steps=int(time_limit * CONTROL_HZ), off_track="reset", max_resets=MAX_RESETS, reward="centerline",
+        start_offset=start_offset,
+    )  # fmt: skip
+    for entry in entries:
+        entry.check(env)
+    obs, infos = env.reset(seed=trial)
+    results = [RunResult() for _ in entries]
+    owner = {agent: i for i, agent in enumerate(env.possible_agents)}
+    while env.agents:
+        actions: dict[str, Any] = {}
+        for i, entry in enumerate(entries):
+            mine = [a for a in env.agents if owner[a] == i]
+            if mine:
+                actions |= entry.act(env, obs, mine)
+        obs, _, _, _, infos = env.step(actions)
+        for agent, info in infos.items():
+            r, p = results[owner[agent]], info["params"]
+            r.steps, r.race_time, r.progress = r.steps + 1, info["time"], float(p["progress"])
+            r.path.append((float(p["x"]), float(p["y"])))
+            if reward is not None:
+                r.reward_sum += float(reward(p))
+            if info["laps"] > r.laps:
+                r.lap_times.append(info["time"] - sum(r.lap_times))
+                r.laps = info["laps"]
+            r.offtrack, r.crashes = info["resets"]["offtrack"], info["resets"]["crash"]
+    env.close()
+    return results
+
+
+def leaderboard(
+    entries: list[Entry], tracks: list[str], race_kind: str, trials: int, laps: int, bots: int,
+    time_limit: float, reward: Any = None,
+) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+    """Per track, the ranked rows (best trial per entry) and each best run's driven line."""
+    from envs.racing.tracks import load_track
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for track in tracks:
+        best: list[RunResult | None] = [None] * len(entries)
+        length = load_track(track).length
+        for trial in range(trials):
+            offset = trial * length / trials
+            if race_kind == "head-to-head":
+                runs = race(entries, track, trial, laps, 0, time_limit, reward, offset)
+            else:
+                n_bots = bots if race_kind == "head-to-bot" else 0
+                runs = [race([e], track, trial, laps, n_bots, time_limit, reward, offset)[0] for e in entries]
+            for i, run in enumerate(runs):
+                if best[i] is None or run.key() < best[i].key():
+                    best[i] = run
+        order = sorted(range(len(entries)), key=lambda i: best[i].key())
+        rows = []
+        for rank, i in enumerate(order, 1):
+            r = best[i]
+            rows.append({
+                "rank": rank, "entry": entries[i].name, "track": Path(track).stem,
+                "best_lap_s": round(min(r.lap_times), 3) if r.lap_times else None,
+                "total_time_s": round(r.total_time, 3), "laps": r.laps, "progress_pct": round(r.progress, 1),
+                "offtrack": r.offtrack, "crashes": r.crashes, "penalty_s": r.penalties,
+                "mean_reward": round(r.reward_sum / r.steps, 4) if reward is not None and r.steps else None,
+                "path": r.path,
+            })  # fmt: skip
+        out[Path(track).stem] = rows
+    return out
+
+
+COLUMNS = ["rank", "entry", "best_lap_s", "total_time_s", "laps", "progress_pct", "offtrack", "crashes", "penalty_s",
+           "mean_reward"]  # fmt: skip
+
+
+def markdown(board: dict[str, list[dict[str, Any]]], race_kind: str) -> str:
+    lines = []
+    for track, rows in board.items():
+        lines += [f"### {track} ({race_kind})", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        for row in rows:
+            lines.append("| " + " | ".join("-" if row[c] is None else str(row[c]) for c in COLUMNS) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot_lines(track: str, rows: list[dict[str, Any]], path: Path) -> None:
+    """The track with each entry's driven line (its best run)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from envs.racing.tracks import load_track
+
+    t = load_track(track)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for line, style in [(b, {"color": "black", "lw": 1}) for b in t.borders] + [
+        (t.centre, {"color": "grey", "lw": 0.5, "ls": "--"})
+    ]:
+        ax.plot(*np.vstack([line, line[:1]]).T, **style)  # closed loops
+    for row in rows:
+        if row["path"]:
+            xs, ys = zip(*row["path"], strict=True)
+            ax.plot(xs, ys, lw=1.2, label=f"{row['rank']}. {row['entry']}")
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(f"{Path(track).stem}: driven lines")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``repaint leaderboard``."""
+    parser.add_argument("--track", action="append", required=True, help="shipped name or DeepRacer .npy; repeatable")
+    parser.add_argument("--entry", action="append", required=True, metavar="[NAME=]PATH|bot:pure-pursuit[@SPEED]")
+    parser.add_argument("--race", choices=RACES, default="time-trial")
+    parser.add_argument("--trials", type=int, default=3)
+    parser.add_argument("--laps", type=int, default=3)
+    parser.add_argument("--bots", type=int, default=2, help="bot cars in head-to-bot")
+    parser.add_argument("--time-limit", type=float, default=120.0, help="race seconds per run (default 120)")
+    parser.add_argument("--reward", help="a DeepRacer reward file: report the mean reward per step under it")
+    parser.add_argument("--format", choices=("md", "csv", "json"), default="md", help="what the terminal shows")
+    parser.add_argument("--out", help="folder for leaderboard.csv, leaderboard.json and a PNG per track")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the races; print the table; write CSV, JSON and plots to --out."""
+    from envs.racing.rewards import RewardFunctionError, load_reward
+    from envs.racing.tracks import load_track
+    from repaint_ma.cli import UsageError
+
+    for track in args.track:
+        if track.endswith(".npy") and not Path(track).is_file():
+            raise UsageError(f"--track {track}: no such file")
+        try:
+            load_track(track)
+        except ValueError as err:
+            raise UsageError(f"--track {track}: {err}") from None
+    if args.trials < 1 or args.laps < 1:
+        raise UsageError("--trials and --laps must be at least 1")
+    reward = None
+    if args.reward:
+        try:
+            reward = load_reward(args.reward)
+        except RewardFunctionError as err:
+            raise UsageError(f"--reward {args.reward}: {err}") from None
+    entries = [Entry(spec) for spec in args.entry]
+    board = leaderboard(entries, args.track, args.race, args.trials, args.laps, args.bots, args.time_limit, reward)
+    flat = [{k: v for k, v in row.items() if k != "path"} for rows in board.values() for row in rows]
+    if args.format == "json":
+        print(json.dumps(flat))
+    elif args.format == "csv":
+        print(",".join(["track", *COLUMNS]))
+        for row in flat:
+            print(",".join(str(row[c]) for c in ["track", *COLUMNS]))
+    else:
+        print(markdown(board, args.race))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "leaderboard.json").write_text(json.dumps(flat, indent=1))
+        with open(out / "leaderboard.csv", "w", newline="") as f:
+            writer = csv.DictWriter(f, ["track", *COLUMNS])
+            writer.writeheader()
+            writer.writerows(flat)
+        for track, rows in zip(args.track, board.values(), strict=True):
+            plot_lines(track, rows, out / f"leaderboard-{Path(track).stem}.png")
+        print(f"written: {out}/leaderboard.csv, leaderboard.json, leaderboard-<track>.png", file=sys.stderr)
+    return 0

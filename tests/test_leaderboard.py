@@ -1,0 +1,80 @@
+"""`repaint leaderboard`: lap timing, penalties, resets, ranking, determinism and bad input."""
+
+import json
+
+import numpy as np
+import pytest
+from gymnasium import spaces
+
+import envs
+from repaint_ma.cli import main
+from repaint_ma.leaderboard import MAX_RESETS, PENALTY_S, Entry, race
+from repaint_ma.networks import ActorCritic, save_policy
+
+
+def board(capsys, *args):
+    assert main(["leaderboard", "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_lap_time_of_a_bot_and_ranking(capsys):
+    rows = board(capsys, "--track", "oval", "--entry", "slow=bot:pure-pursuit@1", "--entry", "bot:pure-pursuit@3",
+                 "--trials", "1", "--laps", "1")  # fmt: skip
+    assert [r["entry"] for r in rows] == ["pure-pursuit@3", "slow"] and [r["rank"] for r in rows] == [1, 2]
+    length = envs.make("racing/single-car", track="oval").track.length  # 24.6 m
+    for row, speed in zip(rows, (3.0, 1.0), strict=True):
+        assert row["laps"] == 1 and row["offtrack"] == row["crashes"] == 0 and row["penalty_s"] == 0
+        assert row["best_lap_s"] == row["total_time_s"]  # one lap, no penalty
+        # about length / speed: the bot cuts the corners a little, and accelerates from rest
+        assert 0.9 * length / speed <= row["best_lap_s"] <= 1.25 * length / speed
+        assert row["best_lap_s"] * 15 == pytest.approx(round(row["best_lap_s"] * 15), abs=0.01)  # whole 15 Hz steps
+
+
+def test_off_track_resets_add_exactly_the_penalty():
+    wild = Entry("wild=bot:pure-pursuit")
+    wild.act = lambda env, obs, agents: {a: env.actions.encode(30.0, 3.0) for a in agents}  # full left, full speed
+    run = race([wild], "oval", trial=0, laps=1, bots=0, time_limit=60.0)[0]
+    resets = run.offtrack + run.crashes
+    assert resets == MAX_RESETS  # it keeps leaving the track, so the run stops at the reset limit
+    assert run.total_time == pytest.approx(run.race_time + PENALTY_S * resets)
+    assert run.race_time < 60.0 and run.laps == 0
+
+
+def test_a_reset_puts_the_car_back_on_the_centre_line():
+    env = envs.make("racing/single-car", track="oval", off_track="reset", max_steps=400)
+    env.reset(seed=0)
+    for _ in range(400):
+        _, _, term, _, infos = env.step({"car_0": env.actions.encode(30.0, 3.0)})
+        if infos["car_0"]["resets"]["offtrack"] + infos["car_0"]["resets"]["crash"]:
+            break
+    assert not term["car_0"] and "car_0" in env.agents
+    _, _, _, _, infos = env.step({"car_0": env.actions.encode(0.0, 1.0)})
+    p = infos["car_0"]["params"]
+    assert p["distance_from_center"] < 0.1 and not p["is_offtrack"]
+
+
+def test_same_command_same_table(capsys, tmp_path):
+    args = ["--track", "oval", "--entry", "bot:pure-pursuit@2", "--entry", "teachers/racing-centerline",
+            "--trials", "2", "--laps", "1", "--out", str(tmp_path)]  # fmt: skip
+    first, second = board(capsys, *args), board(capsys, *args)
+    assert first == second
+    assert json.loads((tmp_path / "leaderboard.json").read_text()) == first
+    assert (tmp_path / "leaderboard-oval.png").is_file() and (tmp_path / "leaderboard.csv").is_file()
+
+
+def _error(capsys, *args):
+    assert main(["leaderboard", "--trials", "1", "--laps", "1", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    return err
+
+
+def test_bad_input_is_one_clear_line(capsys, tmp_path):
+    assert "no such file" in _error(capsys, "--track", str(tmp_path / "nope.npy"), "--entry", "bot:pure-pursuit")
+    np.save(tmp_path / "bad.npy", np.zeros((10, 3)))
+    assert "bad.npy" in _error(capsys, "--track", str(tmp_path / "bad.npy"), "--entry", "bot:pure-pursuit")
+    assert "not a policy" in _error(capsys, "--track", "oval", "--entry", str(tmp_path))
+    save_policy(ActorCritic(5, spaces.Discrete(15), [8]), tmp_path / "policy.pt")
+    err = _error(capsys, "--track", "oval", "--entry", f"small={tmp_path}")
+    assert "trained for observations of size 5, the race gives 21" in err
+    assert "unknown bot" in _error(capsys, "--track", "oval", "--entry", "bot:rocket")
