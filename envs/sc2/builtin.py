@@ -308,14 +308,7 @@ class BuiltinBackend:
         own, foe, visible = self.own.tolist(), self.foe.tolist(), self.visible.tolist()
         dead = self.state[DEAD].tolist()
         stop, move, goals, attack, targets = [], [], [], [], []
-        for tag, kind, x, y, target in zip(
-            orders.tag.tolist(),
-            orders.kind.tolist(),
-            orders.x.tolist(),
-            orders.y.tolist(),
-            orders.target.tolist(),
-            strict=True,
-        ):
+        for tag, kind, x, y, target in orders.rows():
             row = row_of.get(tag)
             if row is None or not own[row] or dead[row]:
                 continue

@@ -15,6 +15,7 @@ Conventions (those of PySC2's raw units, so the pysc2 translation is a copy):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -68,6 +69,11 @@ class Orders:
     x: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     y: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     target: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def rows(self) -> Iterator[tuple[int, int, float, float, int]]:
+        """``(tag, kind, x, y, target)`` per order, as Python numbers."""
+        cols = (self.tag, self.kind, self.x, self.y, self.target)
+        return zip(*(c.tolist() for c in cols), strict=True)
 
 
 class Backend(Protocol):

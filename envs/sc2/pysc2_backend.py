@@ -163,14 +163,7 @@ class PySC2Backend:
     def raw_actions(self, orders: Orders) -> list[Any]:
         """PySC2 raw function calls for ``orders`` (one per group of units with the same order)."""
         groups: dict[tuple, list[int]] = {}
-        for tag, kind, x, y, target in zip(
-            orders.tag.tolist(),
-            orders.kind.tolist(),
-            orders.x.tolist(),
-            orders.y.tolist(),
-            orders.target.tolist(),
-            strict=True,
-        ):
+        for tag, kind, x, y, target in orders.rows():
             if tag not in self._row_of:
                 continue  # the unit is gone
             if kind == STOP:
