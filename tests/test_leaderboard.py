@@ -78,3 +78,15 @@ def test_bad_input_is_one_clear_line(capsys, tmp_path):
     err = _error(capsys, "--track", "oval", "--entry", f"small={tmp_path}")
     assert "trained for observations of size 5, the race gives 21" in err
     assert "unknown bot" in _error(capsys, "--track", "oval", "--entry", "bot:rocket")
+
+
+def test_head_to_head_and_head_to_bot_races(capsys):
+    rows = board(capsys, "--track", "oval", "--race", "head-to-head", "--entry", "bot:pure-pursuit@1",
+                 "--entry", "bot:pure-pursuit@3", "--trials", "1", "--laps", "1")  # fmt: skip
+    fast, slow = rows  # one race: the fast car runs into the slow one ahead of it; both are reset once
+    assert (fast["entry"], slow["entry"]) == ("pure-pursuit@3", "pure-pursuit@1")
+    assert fast["laps"] == slow["laps"] == 1 and fast["crashes"] == slow["crashes"] == 1
+    assert fast["total_time_s"] == pytest.approx(fast["best_lap_s"] + PENALTY_S)
+    rows = board(capsys, "--track", "oval", "--race", "head-to-bot", "--bots", "1", "--entry", "bot:pure-pursuit@2",
+                 "--trials", "1", "--laps", "1")  # fmt: skip
+    assert len(rows) == 1 and rows[0]["laps"] == 1  # the bot car is not an entry

@@ -28,7 +28,8 @@ One lap of the oval (24.6 m) takes 185 steps at 2 m/s and 370 at the slowest gri
 
 Rules: a car whose four wheels are all off the track (``is_offtrack``) or that touches a barrier
 wall or another car (``is_crashed``) terminates; with ``off_track="reset"`` (races, the
-leaderboard) it is instead put back at rest on the centre line at its nearest point, and
+leaderboard) it is instead put back at rest on the centre line at its nearest point (moved back
+along the line until no other car is within 1.2 m), and
 ``infos[agent]["resets"]`` counts these by cause (the ``max_resets``-th one terminates). A car
 that completes ``laps`` laps terminates.
 ``max_steps`` control steps (15 Hz) truncate. Progress and laps count only new ground in the
@@ -233,7 +234,7 @@ class RacingEnv(ParallelEnv):
                 infos[agent]["resets"] = dict(self.resets[agent])
                 out = self.max_resets is not None and sum(self.resets[agent].values()) >= self.max_resets
                 if not out:
-                    self.world.place(int(agent[4:]), *self.track.point_at(float(place.s[i])))
+                    self.world.place(int(agent[4:]), *self._clear_spot(float(place.s[i]), i))
             terminations[agent] = out or finished
             truncations[agent] = self.steps >= self.max_steps
         self._retire(
@@ -241,6 +242,16 @@ class RacingEnv(ParallelEnv):
             [car for car, p in self.bot_params.items() if p["is_offtrack"] or p["is_crashed"]],
         )
         return obs, rewards, terminations, truncations, infos
+
+    def _clear_spot(self, s: float, index: int) -> tuple[float, float, float]:
+        """The centre-line pose at arc ``s``, moved back until no other racing car is within 1.2 m."""
+        others = np.delete(self._state.xy, index, axis=0)
+        for _ in range(20):
+            x, y, direction = self.track.point_at(s)
+            if not len(others) or np.hypot(*(others - (x, y)).T).min() > 1.2:
+                break
+            s -= 0.5
+        return x, y, direction
 
     def _retire(self, agents: list[str], bots: list[int]) -> None:
         cars = [int(a[4:]) for a in agents] + bots
