@@ -111,7 +111,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError(sc.source, "teacher", "compare of transfer modes needs a teacher")
     out = Path(args.out) if args.out else Path("compare") / sc.name
     seeds = list(range(args.seed0, args.seed0 + args.seeds))
-    summary = run_compare(sc, out, seeds, args.modes, progress=not args.quiet)
+    baseline_from = Path(args.baseline_from) if args.baseline_from else None
+    summary = run_compare(sc, out, seeds, args.modes, progress=not args.quiet, baseline_from=baseline_from)
     print(format_markdown(summary))
     print(f"written: {out}/summary.json, table.md, table.csv, table.json")
     return 0
@@ -174,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--seed0", type=int, default=0, help="first seed")
     co.add_argument("--modes", nargs="+", default=list(MODES))
     co.add_argument("--out", help="compare dir (default compare/<scenario>)")
+    co.add_argument(
+        "--baseline-from",
+        metavar="DIR",
+        help="take finished baseline runs from this compare dir (its scenario must differ only in teacher/transfer)",
+    )
     co.set_defaults(func=cmd_compare)
     rep = sub.add_parser("report", help="gather compare outputs into a Markdown results page")
     rep.add_argument("results", help="folder holding compare outputs (summary.json files)")

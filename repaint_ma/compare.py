@@ -2,7 +2,8 @@
 
 Per run a JSON (``<mode>-seed<N>.json``: K, final score, curve); per scenario
 ``summary.json``; the table as Markdown, CSV and JSON. Finished (mode, seed) pairs are
-skipped, so an interrupted compare resumes.
+skipped, so an interrupted compare resumes. A baseline run does not see the teacher, so scenarios
+that differ only in their teacher or transfer settings may share it (``baseline_from``).
 """
 
 from __future__ import annotations
@@ -16,20 +17,60 @@ from typing import Any
 import numpy as np
 
 from repaint_ma.learner import train
-from repaint_ma.scenario import MODES, Scenario
+from repaint_ma.scenario import MODES, Scenario, ScenarioError, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
 
 
+def baseline_inputs(sc: Scenario) -> dict[str, Any]:
+    """All a baseline run depends on: env, reward, PPO and training settings (not teacher, transfer or seed)."""
+    train_spec = dataclasses.replace(sc.train, seed=0)
+    return {"env": sc.env, "reward": sc.reward, "ppo": sc.ppo, "train": train_spec}
+
+
+def shared_baseline(sc: Scenario, source_dir: Path, seed: int) -> dict[str, Any] | None:
+    """The baseline record of ``seed`` in another compare dir, if that scenario's baseline is ours.
+
+    Raises ScenarioError when ``source_dir`` holds no summary or its scenario's baseline differs.
+    """
+    summary_file = source_dir / "summary.json"
+    if not summary_file.is_file():
+        raise ScenarioError(str(source_dir), "baseline_from", "a compare dir with summary.json")
+    source_file = json.loads(summary_file.read_text()).get("scenario_file", "")
+    ours, theirs = baseline_inputs(sc), baseline_inputs(load(source_file))
+    differ = [key for key in ours if ours[key] != theirs[key]]
+    if differ:
+        raise ScenarioError(
+            source_file, ", ".join(differ), f"the same {', '.join(differ)} as {sc.source} to share its baseline runs"
+        )
+    record_file = source_dir / f"baseline-seed{seed}.json"
+    if not record_file.is_file():
+        return None
+    return {**json.loads(record_file.read_text()), "scenario": sc.name, "shared_from": str(record_file)}
+
+
 def run_compare(
-    sc: Scenario, out_dir: Path, seeds: list[int], modes: list[str], progress: bool = True
+    sc: Scenario,
+    out_dir: Path,
+    seeds: list[int],
+    modes: list[str],
+    progress: bool = True,
+    baseline_from: Path | None = None,
 ) -> dict[str, Any]:
-    """Train each (mode, seed) not yet in ``out_dir``; return and write the summary."""
+    """Train each (mode, seed) not yet in ``out_dir``; return and write the summary.
+
+    With ``baseline_from`` (another compare dir whose scenario has the same env, reward, PPO and
+    training settings), its finished baseline runs are taken instead of being trained again.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     for mode in modes:
         for seed in seeds:
             result_file = out_dir / f"{mode}-seed{seed}.json"
             if result_file.is_file():
+                continue
+            shared = shared_baseline(sc, baseline_from, seed) if mode == "baseline" and baseline_from else None
+            if shared is not None:
+                _write_json(result_file, shared)
                 continue
             run_sc = dataclasses.replace(
                 sc,
@@ -42,13 +83,17 @@ def run_compare(
                 "final_score": res.final_score, "wall_s": res.wall_s,
                 "curve": {"iteration": res.iterations, "score": res.scores},
             }  # fmt: skip
-            tmp = result_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(record))
-            tmp.replace(result_file)
+            _write_json(result_file, record)
     summary = summarise(out_dir, sc.name, sc.train.target_score, sc.train.iterations)
     summary["scenario_file"] = sc.source
     write_table(summary, out_dir)
     return summary
+
+
+def _write_json(path: Path, record: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(path)
 
 
 def summarise(out_dir: Path, name: str, target: float | None, budget: int) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """K, smoothing, never-reached handling and the compare table on synthetic curves."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,27 @@ def test_ablation_table_and_report_section(tmp_path):
     text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
     assert "### Ablation on s" in text and "### s (" not in text  # variants only inside the ablation
     assert "Command: `python benchmarks/ablation.py x`." in text
+
+
+def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
+    from repaint_ma.compare import run_compare
+    from repaint_ma.scenario import ScenarioError, load
+
+    text = (Path("scenarios/classic/cartpole_transfer.yaml")).read_text()
+    source, other, off = tmp_path / "source.yaml", tmp_path / "other.yaml", tmp_path / "off.yaml"
+    source.write_text(text)
+    other.write_text(text.replace("name: cartpole-transfer", "name: other").replace("decay: 0.9", "decay: 0.5"))
+    off.write_text(text.replace("lr: 1.0e-3", "lr: 2.0e-3"))
+    src_dir = tmp_path / "src"
+    src_dir.mkdir()
+    _write(src_dir, "baseline", 0, 12, 480.0)
+    (src_dir / "summary.json").write_text(json.dumps({"scenario_file": str(source)}))
+
+    # modes: baseline only, so nothing is trained: the record is taken, renamed, with its origin
+    summary = run_compare(load(other), tmp_path / "out", [0], ["baseline"], progress=False, baseline_from=src_dir)
+    assert summary["modes"]["baseline"]["K"] == [12]
+    record = json.loads((tmp_path / "out" / "baseline-seed0.json").read_text())
+    assert record["scenario"] == "other" and record["shared_from"] == str(src_dir / "baseline-seed0.json")
+
+    with pytest.raises(ScenarioError, match="ppo"):
+        run_compare(load(off), tmp_path / "out2", [0], ["baseline"], progress=False, baseline_from=src_dir)
