@@ -7,6 +7,9 @@ SB3 gets the multi-agent env through SuperSuit's pettingzoo -> SB3 vector env an
 VecNormalize (observations only), matching our running observation normalisation.
 steps/s counts env steps (one vector step of E envs = E steps) over wall time, training
 updates included, our periodic evaluation excluded (one evaluation at the end).
+``repaint_cost_ratio`` is seconds per REPAINT iteration over seconds per baseline iteration, both
+with the same student steps; REPAINT also steps the teacher in ``repaint_teacher_steps_per_iteration``
+more env steps, and ``repaint_cost_ratio_per_env_step`` divides that extra stepping out.
 """
 
 from __future__ import annotations
@@ -155,6 +158,9 @@ def main() -> None:
     out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"] if out["sb3_sps"] else None
     out["learner_efficiency"] = out["baseline_sps"] / out["raw_sps"]
     out["repaint_cost_ratio"] = repaint_iter_s / base_iter_s
+    # the same ratio per env step collected: a REPAINT iteration also steps the teacher's envs
+    teacher_share = out["repaint_teacher_steps_per_iteration"] / args.steps
+    out["repaint_cost_ratio_per_env_step"] = out["repaint_cost_ratio"] / (1.0 + teacher_share)
     if args.json:
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}))
     else:

@@ -143,3 +143,10 @@ def test_progress_grows_monotonically_for_pure_pursuit():
     assert terminations["car_0"] and not truncations["car_0"]
     assert np.all(np.diff(progress) >= 0.0)
     assert progress[-1] == 100.0 and infos["car_0"]["laps"] == 1
+
+
+def test_connecting_prints_nothing_on_stdout(capfd):
+    env = envs.make("racing/single-car")
+    env.reset(seed=0)
+    env.close()
+    assert capfd.readouterr().out == ""  # pybullet's C-level "argv[0]=" would break --json output

@@ -19,10 +19,13 @@ control step is ``substeps`` fixed physics steps of ``1 / (CONTROL_HZ * substeps
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import sys
 import tempfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +85,20 @@ class CarState:
     speed: np.ndarray  # (n,) signed forward speed, m/s
 
 
+@contextlib.contextmanager
+def _stdout_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null (C-level prints too), so ``--json`` output stays parseable."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class World:
     """One PyBullet DIRECT client with a ground plane, border walls and ``n_cars`` racecars.
 
@@ -119,7 +136,8 @@ class World:
         """Connect and load every body (no-op when already built)."""
         if self.client is not None:
             return
-        c = bullet_client.BulletClient(connection_mode=pb.DIRECT)
+        with _stdout_silenced():  # pybullet's C code prints "argv[0]=" on connect
+            c = bullet_client.BulletClient(connection_mode=pb.DIRECT)
         self.client = c
         # bound methods of the hot calls (BulletClient's __getattr__ costs microseconds per call)
         self._motors = c.setJointMotorControlArray
