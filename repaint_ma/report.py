@@ -79,6 +79,15 @@ def _env_line(summary: dict[str, Any]) -> str:
     return f"Env: `{env_id}`. "
 
 
+def _shared_baseline_arg(scenario_dir: Path) -> str:
+    """`` --baseline-from DIR`` when the row's baseline runs were taken from another compare dir."""
+    for path in sorted(scenario_dir.glob("baseline-seed*.json")):
+        shared = json.loads(path.read_text()).get("shared_from")
+        if shared:
+            return f" --baseline-from {Path(shared).parent}"
+    return ""
+
+
 def build_report(results_dir: Path, out: Path) -> str:
     """Write ``out`` (Markdown) and one plot per scenario beside it; return the Markdown."""
     img_dir = out.parent / "img"
@@ -106,7 +115,7 @@ def build_report(results_dir: Path, out: Path) -> str:
             _env_line(summary)
             + f"Paper (Tao et al. 2021), REPAINT vs baseline: {PAPER_REDUCTION.get(name, 'no matching row')}. "
             f"Seeds: {seeds}. Command: `repaint compare {summary.get('scenario_file', '<scenario>.yaml')} "
-            f"--seeds {seeds} --out {summary_file.parent}`.",
+            f"--seeds {seeds} --out {summary_file.parent}{_shared_baseline_arg(summary_file.parent)}`.",
             "",
             f"![{name}]({img.relative_to(out.parent)})",
             "",

@@ -28,8 +28,8 @@ def test_never_reached_runs_are_counted_not_dropped():
     assert k_stats([None, None]) == (None, None, 2)
 
 
-def _write(tmp_path, mode, seed, K, final):
-    rec = {"mode": mode, "seed": seed, "K": K, "final_score": final, "wall_s": 1.0}
+def _write(tmp_path, mode, seed, K, final, **extra):
+    rec = {"mode": mode, "seed": seed, "K": K, "final_score": final, "wall_s": 1.0, **extra}
     (tmp_path / f"{mode}-seed{seed}.json").write_text(json.dumps(rec))
 
 
@@ -99,7 +99,7 @@ def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
     off.write_text(text.replace("lr: 1.0e-3", "lr: 2.0e-3"))
     src_dir = tmp_path / "src"
     src_dir.mkdir()
-    _write(src_dir, "baseline", 0, 12, 480.0)
+    _write(src_dir, "baseline", 0, 12, 480.0, curve={"iteration": [12], "score": [480.0]})
     (src_dir / "summary.json").write_text(json.dumps({"scenario_file": str(source)}))
 
     # modes: baseline only, so nothing is trained: the record is taken, renamed, with its origin
@@ -107,6 +107,10 @@ def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
     assert summary["modes"]["baseline"]["K"] == [12]
     record = json.loads((tmp_path / "out" / "baseline-seed0.json").read_text())
     assert record["scenario"] == "other" and record["shared_from"] == str(src_dir / "baseline-seed0.json")
+    from repaint_ma.report import build_report
+
+    text = build_report(tmp_path / "out", tmp_path / "docs" / "results.md")
+    assert f"--out {tmp_path / 'out'} --baseline-from {src_dir}`" in text  # the row's command says where
 
     with pytest.raises(ScenarioError, match="ppo"):
         run_compare(load(off), tmp_path / "out2", [0], ["baseline"], progress=False, baseline_from=src_dir)
