@@ -306,10 +306,11 @@ def test_agents_leave_and_join_with_fresh_names() -> None:
     assert infos["marine_3"]["losses"] == 1 and infos["marine_3"]["health"] == 0.0
 
 
-def test_infos_count_kills_and_damage() -> None:
+@pytest.mark.parametrize("reward", ["score", "damage_dealt"])
+def test_infos_count_kills_and_damage(reward: str) -> None:
     gap = 4.0 + MARINE.radius + ZERGLING.radius
     opening = [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10), (ZERGLING, ENEMY, 34, 34)]
-    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening))
+    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening), reward=reward)
     env.reset(seed=0)
     totals = dict.fromkeys(("kills", "losses", "damage_dealt", "damage_taken", "own_damage_taken"), 0.0)
     score = 0.0
@@ -319,4 +320,11 @@ def test_infos_count_kills_and_damage() -> None:
         for key in totals:
             totals[key] += infos["marine_0"][key]
     assert totals == {"kills": 1, "losses": 0, "damage_dealt": 35, "damage_taken": 25, "own_damage_taken": 25}
-    assert score == 1 and infos["marine_0"]["score"] == 1
+    assert infos["marine_0"]["score"] == 1
+    # the map's score: +1 for the kill; damage_dealt adds 0.1 per hit point: the Zergling's 35
+    assert score == pytest.approx(1.0 if reward == "score" else 1.0 + 3.5)
+
+
+def test_unknown_reward_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="unknown sc2 reward 'kills'; expected one of score, damage_dealt"):
+        envs.make("sc2/DefeatRoaches", reward="kills")
