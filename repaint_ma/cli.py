@@ -59,8 +59,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"--resume: no earlier run of {sc.name} ({sc.transfer.mode}, seed {sc.train.seed}) under runs/"
             )
-    command = "repaint " + shlex.join(args.argv)
-    res = train(sc, run_dir or _default_run_dir(sc), resume=args.resume, progress=not args.quiet, command=command)
+    run_dir = run_dir or _default_run_dir(sc)
+    # the card's command re-makes the run from scratch (a resumed run ends identical to an unbroken one)
+    argv = [a for a in args.argv if a != "--resume"]
+    if args.resume and not args.run_dir:
+        argv += ["--run-dir", str(run_dir)]
+    command = "repaint " + shlex.join(argv)
+    res = train(sc, run_dir, resume=args.resume, progress=not args.quiet, command=command)
     final = f"{res.final_score:.2f}" if res.final_score is not None else "-"
     print(f"run dir: {res.run_dir}\nfinal score: {final}  K (iterations to target): {res.K}  wall: {res.wall_s:.0f}s")
     return 0

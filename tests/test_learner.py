@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from repaint_ma import repaint
 from repaint_ma.learner import TrainingDiverged, train
@@ -121,3 +122,5 @@ def test_kill_minus_9_then_resume_is_contiguous(tmp_path):
     steps = [int(r["env_steps"]) for r in read_metrics(run_dir / "metrics.csv")]
     assert steps == [512 * i for i in range(1, 13)]
     assert Path(run_dir / "policy.pt").is_file() and not list(run_dir.glob("*.tmp"))
+    command = yaml.safe_load((run_dir / "card.yaml").read_text())["command"]
+    assert command == f"repaint run {scenario} --run-dir {run_dir} --quiet"  # the recipe, without --resume
