@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from repaint_ma.compare import MODE_LABELS, format_ablation, format_markdown
+from repaint_ma.compare import MODE_LABELS, format_ablation, format_markdown, table_rows
+from repaint_ma.scenario import MODES
 
 # % fewer iterations than baseline reported by Tao et al. (ICML 2021) for the matching rows
 PAPER_REDUCTION = {
@@ -88,6 +89,38 @@ def _shared_baseline_arg(scenario_dir: Path) -> str:
     return ""
 
 
+def _k_cell(row: dict[str, Any] | None) -> str:
+    """K mean +- std over the seeds that reached the target, and how many never did."""
+    if row is None:
+        return "not run"
+    if row["K_mean"] is None:
+        return f"never ({row['seeds']}/{row['seeds']})"
+    missed = f", never {row['never_reached']}/{row['seeds']}" if row["never_reached"] else ""
+    return f"{row['K_mean']:.1f} ± {row['K_std']:.1f}{missed}"
+
+
+def format_overview(summaries: list[dict[str, Any]]) -> str:
+    """The paper's table, one row per scenario: K per mode, REPAINT's % fewer iterations, the paper's."""
+    lines = [
+        "| scenario | seeds | target | "
+        + " | ".join(MODE_LABELS[m] for m in MODES)
+        + " | REPAINT vs baseline | paper |",
+        "|---|---|---|" + "---|" * len(MODES) + "---|---|",
+    ]
+    for summary in summaries:
+        rows = {r["mode"]: r for r in table_rows(summary)}
+        seeds = max((r["seeds"] for r in rows.values()), default=0)
+        fewer = rows.get("repaint", {}).get("pct_fewer")
+        vs = "-" if fewer is None else f"{fewer:.0f}% fewer" if fewer >= 0 else f"{-fewer:.0f}% more"
+        name = summary["scenario"]
+        lines.append(
+            f"| {name} | {seeds} | {summary['target_score']:g} | "
+            + " | ".join(_k_cell(rows.get(m)) for m in MODES)
+            + f" | {vs} | {PAPER_REDUCTION.get(name, '-')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def build_report(results_dir: Path, out: Path) -> str:
     """Write ``out`` (Markdown) and one plot per scenario beside it; return the Markdown."""
     img_dir = out.parent / "img"
@@ -102,10 +135,21 @@ def build_report(results_dir: Path, out: Path) -> str:
         "",
     ]
     ablations = sorted(results_dir.rglob("ablation.json"))
-    for summary_file in sorted(results_dir.rglob("summary.json")):
-        if any(a.parent in summary_file.parents for a in ablations):
-            continue  # an ablation variant: shown in its ablation's table below
-        summary = json.loads(summary_file.read_text())
+    summary_files = [
+        f
+        for f in sorted(results_dir.rglob("summary.json"))
+        if not any(a.parent in f.parents for a in ablations)  # ablation variants: in their own table
+    ]
+    summaries = [json.loads(f.read_text()) for f in summary_files]
+    parts += [
+        "## Overview",
+        "",
+        "K mean ± std over the seeds that reached the target (iterations); 'never (n/N)': n of N seeds",
+        "never reached it within the budget. The paper's column is its % fewer iterations for REPAINT.",
+        "",
+        format_overview(summaries),
+    ]
+    for summary_file, summary in zip(summary_files, summaries, strict=True):
         name = summary["scenario"]
         img = img_dir / f"results-{name}.png"
         plot_modes(summary_file.parent, summary, img)

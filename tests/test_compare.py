@@ -49,6 +49,22 @@ def test_table_percent_fewer_and_never_reached(tmp_path):
     md = format_markdown(summary)
     assert "| K_REPAINT | 7.5 ± 2.5 | 0/2 | 70% | 110.0 ± 0.0 |" in md
     assert "| K_IT | 20.0 ± 0.0 | 1/2 | - |" in md
+    from repaint_ma.report import format_overview
+
+    overview = format_overview([summary]).splitlines()
+    assert (
+        overview[0]
+        == "| scenario | seeds | target | K_baseline | K_KS | K_IT | K_REPAINT | REPAINT vs baseline | paper |"
+    )
+    assert (
+        overview[2]
+        == "| synthetic | 2 | 100 | 25.0 ± 5.0 | not run | 20.0 ± 0.0, never 1/2 | 7.5 ± 2.5 | 70% fewer | - |"
+    )
+    summary["modes"]["repaint"]["K"] = [30, 40]
+    assert "| 35.0 ± 5.0 | 40% more | - |" in format_overview([summary])
+    summary["modes"]["baseline"]["K"] = [None, None]  # no baseline K: no % to give
+    assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 | 100 | never (2/2) |")
+    assert format_overview([summary]).splitlines()[2].endswith("| 35.0 ± 5.0 | - | - |")
 
 
 def test_report_is_generated_from_summaries(tmp_path):
