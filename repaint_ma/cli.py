@@ -75,19 +75,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import yaml
 
     from repaint_ma.evaluate import evaluate
-    from repaint_ma.learner import make_vec
+    from repaint_ma.learner import make_vec, scenario_teacher
     from repaint_ma.networks import load_policy
 
     path = Path(args.target)
-    policy_file = path / "policy.pt" if path.is_dir() else path
-    config_file = policy_file.parent / "config.yaml"
-    if not policy_file.is_file() or not config_file.is_file():
-        raise UsageError(f"{path}: expected a run dir (or its policy.pt) with policy.pt and config.yaml")
-    sc = scenario_mod.from_dict(yaml.safe_load(config_file.read_text()), str(config_file))
-    policy, _ = load_policy(policy_file)
-    vec = make_vec(sc, args.episodes, autoreset=False)
+    if path.suffix in (".yaml", ".yml"):  # the scenario's teacher, in the scenario's env and under its reward
+        sc = scenario_mod.load(path)
+        if sc.teacher is None:
+            raise UsageError(
+                f"{path}: no teacher to evaluate (give a run dir, a policy.pt or a scenario with a teacher)"
+            )
+        vec = make_vec(sc, args.episodes, autoreset=False)
+        policy, label = scenario_teacher(sc, vec), f"teacher {sc.teacher.path} on {sc.name}"
+    else:
+        policy_file = path / "policy.pt" if path.is_dir() else path
+        config_file = policy_file.parent / "config.yaml"
+        if not policy_file.is_file() or not config_file.is_file():
+            raise UsageError(f"{path}: expected a run dir (or its policy.pt) with policy.pt and config.yaml")
+        sc = scenario_mod.from_dict(yaml.safe_load(config_file.read_text()), str(config_file))
+        policy, label = load_policy(policy_file)[0], sc.name
+        vec = make_vec(sc, args.episodes, autoreset=False)
     scores = evaluate(policy, vec, args.seed)
-    print(f"{sc.name}: {len(scores)} episodes, score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
+    print(f"{label}: {len(scores)} episodes, score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
           f"(min {np.min(scores):.2f}, max {np.max(scores):.2f})")  # fmt: skip
     return 0
 
@@ -164,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="continue from the run dir's last checkpoint")
     run.set_defaults(func=cmd_run)
 
-    ev = sub.add_parser("eval", help="evaluate a run dir or its policy.pt")
-    ev.add_argument("target")
+    ev = sub.add_parser("eval", help="evaluate a run dir or its policy.pt, or a scenario's teacher on its target")
+    ev.add_argument("target", help="run dir, policy.pt, or scenario YAML (evaluates its teacher in its env)")
     ev.add_argument("--episodes", type=int, default=10)
     ev.add_argument("--seed", type=int, default=0)
     ev.set_defaults(func=cmd_eval)

@@ -9,6 +9,7 @@ import torch
 
 from repaint_ma.networks import ActorCritic
 from repaint_ma.rollout import VecParallelEnv
+from repaint_ma.teacher import Teacher
 from repaint_ma.workers import ShardedVecParallelEnv
 
 EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with training episodes
@@ -16,7 +17,7 @@ EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with train
 
 @torch.no_grad()
 def evaluate(
-    policy: ActorCritic,
+    policy: ActorCritic | Teacher,
     vec: VecParallelEnv | ShardedVecParallelEnv,
     seed: int,
     deterministic: bool = True,
@@ -26,11 +27,14 @@ def evaluate(
     Env ``e`` is reset with seed ``EVAL_SEED_OFFSET + seed + e``, so repeated evaluations
     see the same episodes. An episode's score is the sum over steps of the mean reward of
     the agents alive at that step (the team score for a shared reward, the return for one agent).
+    A ``Teacher`` plays through its adapter, on its own normalisation statistics.
     """
     vec.finished_scores.clear()
     vec.reset(EVAL_SEED_OFFSET + seed)
     while vec.running:
-        obs = policy.normalize(torch.from_numpy(vec.obs))
+        obs = torch.from_numpy(vec.obs)
+        if isinstance(policy, ActorCritic):  # a Teacher adapts and normalises inside act
+            obs = policy.normalize(obs)
         mask = torch.from_numpy(vec.masks) if vec.has_mask else None
         action, _ = policy.act(obs, mask, deterministic)
         vec.step(action.numpy())

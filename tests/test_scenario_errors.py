@@ -110,3 +110,11 @@ def test_eval_of_a_run_dir(tmp_path, capsys):
     assert "t: 3 episodes, score" in capsys.readouterr().out
     assert main(["eval", str(tmp_path / "nothing")]) == 2
     assert "expected a run dir" in capsys.readouterr().err
+
+
+def test_eval_of_a_scenarios_teacher_on_its_target(tmp_path, capsys):
+    assert main(["eval", "scenarios/classic/cartpole_transfer.yaml", "--episodes", "2"]) == 0
+    out = capsys.readouterr().out  # the shipped CartPole expert balances for the whole episode
+    assert "teacher teachers/cartpole-expert on cartpole-transfer: 2 episodes, score 500.00 ± 0.00" in out
+    assert main(["eval", "scenarios/classic/cartpole.yaml"]) == 2
+    assert "scenarios/classic/cartpole.yaml: no teacher to evaluate" in capsys.readouterr().err
