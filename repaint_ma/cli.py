@@ -79,22 +79,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from repaint_ma.networks import load_policy
 
     path = Path(args.target)
-    if path.suffix in (".yaml", ".yml"):  # the scenario's teacher, in the scenario's env and under its reward
+    of_teacher = path.suffix in (".yaml", ".yml")  # the scenario's teacher, in its env and under its reward
+    if of_teacher:
         sc = scenario_mod.load(path)
         if sc.teacher is None:
             raise UsageError(
                 f"{path}: no teacher to evaluate (give a run dir, a policy.pt or a scenario with a teacher)"
             )
-        vec = make_vec(sc, args.episodes, autoreset=False)
-        policy, label = scenario_teacher(sc, vec), f"teacher {sc.teacher.path} on {sc.name}"
     else:
         policy_file = path / "policy.pt" if path.is_dir() else path
         config_file = policy_file.parent / "config.yaml"
         if not policy_file.is_file() or not config_file.is_file():
             raise UsageError(f"{path}: expected a run dir (or its policy.pt) with policy.pt and config.yaml")
         sc = scenario_mod.from_dict(yaml.safe_load(config_file.read_text()), str(config_file))
+    vec = make_vec(sc, args.episodes, autoreset=False)
+    if of_teacher:
+        policy, label = scenario_teacher(sc, vec), f"teacher {sc.teacher.path} on {sc.name}"
+    else:
         policy, label = load_policy(policy_file)[0], sc.name
-        vec = make_vec(sc, args.episodes, autoreset=False)
     scores = evaluate(policy, vec, args.seed)
     print(f"{label}: {len(scores)} episodes, score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
           f"(min {np.min(scores):.2f}, max {np.max(scores):.2f})")  # fmt: skip

@@ -117,6 +117,11 @@ def k_stats(ks: list[int | None]) -> tuple[float | None, float | None, int]:
     return float(np.mean(reached)), float(np.std(reached)), len(ks) - len(reached)
 
 
+def format_k(mean: float | None, std: float | None) -> str:
+    """K over the seeds that reached the target as 'mean ± std', or 'never' when none did."""
+    return "never" if mean is None else f"{mean:.1f} ± {std:.1f}"
+
+
 def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per mode: K mean +- std, never-reached count, % fewer iterations, final score."""
     base_mean = None
@@ -149,7 +154,7 @@ def format_markdown(summary: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|",
     ]
     for r in table_rows(summary):
-        k = f"{r['K_mean']:.1f} ± {r['K_std']:.1f}" if r["K_mean"] is not None else "never"
+        k = format_k(r["K_mean"], r["K_std"])
         fewer = f"{r['pct_fewer']:.0f}%" if r["pct_fewer"] is not None else "-"
         final = f"{r['final_mean']:.1f} ± {r['final_std']:.1f}" if r["final_mean"] is not None else "-"
         lines.append(
@@ -169,7 +174,7 @@ def format_ablation(result: dict[str, Any]) -> str:
     ]
     for variant, data in result["variants"].items():
         mean, std, missed = k_stats(data["K"])
-        k = f"{mean:.1f} ± {std:.1f}" if mean is not None else "never"
+        k = format_k(mean, std)
         final = f"{np.mean(data['final_score']):.1f}"
         lines.append(f"| {variant} | {k} | {missed}/{len(data['K'])} | {data['K']} | {final} |")
     return "\n".join(lines) + "\n"

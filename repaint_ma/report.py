@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from repaint_ma.compare import MODE_LABELS, format_ablation, format_markdown, table_rows
+from repaint_ma.compare import MODE_LABELS, format_ablation, format_k, format_markdown, table_rows
 from repaint_ma.scenario import MODES
 
 # % fewer iterations than baseline reported by Tao et al. (ICML 2021) for the matching rows
@@ -93,10 +93,10 @@ def _k_cell(row: dict[str, Any] | None) -> str:
     """K mean +- std over the seeds that reached the target, and how many never did."""
     if row is None:
         return "not run"
+    k = format_k(row["K_mean"], row["K_std"])
     if row["K_mean"] is None:
-        return f"never ({row['seeds']}/{row['seeds']})"
-    missed = f", never {row['never_reached']}/{row['seeds']}" if row["never_reached"] else ""
-    return f"{row['K_mean']:.1f} ± {row['K_std']:.1f}{missed}"
+        return f"{k} ({row['seeds']}/{row['seeds']})"
+    return k + (f", never {row['never_reached']}/{row['seeds']}" if row["never_reached"] else "")
 
 
 def format_overview(summaries: list[dict[str, Any]]) -> str:
