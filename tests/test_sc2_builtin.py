@@ -206,7 +206,7 @@ def test_beacon_scores_and_moves_away() -> None:
     assert frame.score == 1
     pos = frame.units.x + 1j * frame.units.y
     assert abs(pos[1] - pos[0]) >= 5.0  # the beacon moved at least 5 from the Marine
-    assert frame.units.tag.tolist()[1] == backend.tag[1]
+    assert frame.units.tag.tolist()[1] == backend.engine.tag[1]
 
 
 def test_shards_score_and_respawn_when_all_are_collected() -> None:
@@ -298,9 +298,9 @@ def test_agents_leave_and_join_with_fresh_names() -> None:
     assert set(rewards.values()) == {10.0} and not any(terminated.values())
     assert infos["marine_0"]["kills"] == 1 and infos["marine_0"]["damage_dealt"] == 10
     # a Marine that dies leaves for good; its name is not given to anyone else
-    backend = env.backend
-    backend.hp[backend.tag == env._agent_tag["marine_3"]] = 0.0
-    backend._deaths()
+    engine = env.backend.engine
+    engine.hp[engine.tag == env._agent_tag["marine_3"]] = 0.0
+    engine._deaths()
     _, rewards, terminated, _, infos = env.step(dict.fromkeys(env.agents, 0))
     assert terminated["marine_3"] and rewards["marine_3"] == -1.0 and "marine_3" not in env.agents
     assert infos["marine_3"]["losses"] == 1 and infos["marine_3"]["health"] == 0.0

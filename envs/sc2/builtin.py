@@ -1,4 +1,10 @@
-"""The built-in engine: a NumPy simulation of the five PySC2 mini-games (a :class:`Backend`).
+"""The built-in engine: a NumPy simulation of the five PySC2 mini-games, many copies stepped at once.
+
+:class:`BuiltinEngine` holds ``num_envs`` independent games of one map in flat arrays, one row per unit
+slot (``capacity`` slots per game, rows ``e * capacity ..`` for game ``e``), and advances them all with
+the same NumPy calls: the per-call overhead is paid once per batch, not once per game.
+:class:`BuiltinBackend` is one game of it seen as a :class:`Backend` (for ``SC2Env``); ``SC2VecEnv``
+(``vector.py``) drives a whole batch for the learner.
 
 Results from it are built-in-engine results, never StarCraft II results. Unit stats, map rules and
 their sources live in ``units.py``; this module is the simulation.
@@ -12,9 +18,7 @@ Each game loop of the combat maps, in this order:
 1. target acquisition: an idle enemy takes the nearest Marine within its sight (at any distance once
    it has been hit) and attacks it until one of them dies, chasing it. An idle Marine (after ``STOP``,
    after reaching a ``MOVE`` point, or never ordered) fires at the nearest visible enemy within its
-   weapon range without moving (the game's auto-acquire, without its short chase). These scans are
-   skipped while no idle unit can possibly find a target (distances shrink by at most two top speeds
-   per loop; an idle Marine also waits for its weapon): exact, and most loops need none;
+   weapon range without moving (the game's auto-acquire, without its short chase);
 2. a unit whose target is within weapon range (edge to edge) fires if its weapon is ready, otherwise
    waits; a unit with an attack order out of range moves towards its target; a unit with a ``MOVE``
    order moves (ignoring enemies, as the game's move command does) and goes idle on arrival;
@@ -60,140 +64,164 @@ from envs.sc2.units import (
     minigame,
 )
 
-OWN, FOE, PICKUP = 0, 1, 2  # teams inside the engine
-_ALLIANCE = np.array([SELF, ENEMY, NEUTRAL], np.int8)
-IDLE, GO, HIT, DEAD = 0, 1, 2, 3  # rows of ``state``: no order, move to a point, attack a unit; dead
+OWN, FOE, PICKUP, NOBODY = 0, 1, 2, 3  # teams inside the engine (NOBODY: an empty slot)
+_ALLIANCE = np.array([SELF, ENEMY, NEUTRAL, 0], np.int8)
+IDLE, GO, HIT, DEAD, EMPTY = 0, 1, 2, 3, 4  # ``state``: no order, move to a point, attack a unit; dead; no unit
 EDGE = 2.0  # cells between a side of the map and a line of units at spawn
-FAR = 1e7  # dead units wait here until the end of the step (no distance test can reach them)
+FAR = 1e7  # dead units and empty slots wait here (no distance test can reach them)
 NEVER = 1e9  # an acquisition radius that any distance passes
 
 
 def _column(stat: str) -> np.ndarray:
-    return np.array([getattr(u, stat) for u in UNIT_TYPES], np.float64)
+    """One stat per unit type (index into UNIT_TYPES), then 0 for an empty slot."""
+    return np.array([float(getattr(u, stat)) for u in UNIT_TYPES] + [0.0])
 
 
-# per unit type (index into UNIT_TYPES): the constants a unit row copies at spawn
+# per unit type (index into UNIT_TYPES; the last index: an empty slot): the constants a row looks up
 _KIND = {u.unit_type: k for k, u in enumerate(UNIT_TYPES)}
-_TYPE_ID = np.array([u.unit_type for u in UNIT_TYPES], np.int32)
+NO_KIND = len(UNIT_TYPES)
+_TYPE_ID = np.array([u.unit_type for u in UNIT_TYPES] + [0], np.int32)
 _HEALTH, _ARMOR, _DAMAGE, _BONUS = _column("health"), _column("armor"), _column("damage"), _column("bonus_light")
 _RANGE, _RADIUS, _SIGHT, _SPLASH = _column("range"), _column("radius"), _column("sight"), _column("splash")
 _LIGHT, _SUICIDE = _column("light").astype(bool), _column("suicide").astype(bool)
-_PERIOD = np.array([u.cooldown_loops for u in UNIT_TYPES], np.float64)
-_SPEED = np.array([u.speed_per_loop for u in UNIT_TYPES], np.float64)
+_PERIOD = np.array([u.cooldown_loops for u in UNIT_TYPES] + [0], np.float64)
+_SPEED = np.array([u.speed_per_loop for u in UNIT_TYPES] + [0], np.float64)
 
+# the per-unit arrays, with the value an empty slot holds
+_ROWS = {
+    "tag": (np.int64, 0),
+    "kind": (np.int64, NO_KIND),
+    "team": (np.int64, NOBODY),
+    "state": (np.int8, EMPTY),
+    "target": (np.int64, 0),
+    "z": (np.complex128, FAR),
+    "goal": (np.complex128, FAR),
+    "hp": (np.float64, 0.0),
+    "ready": (np.float64, 0.0),
+    "provoked": (bool, False),
+    "visible": (bool, False),
+}
 
 Opening = list[tuple[UnitStats, int, float, float]]  # (stats, alliance SELF/ENEMY/NEUTRAL, x, y)
 
 
-class BuiltinBackend:
-    """The NumPy engine of one mini-game (``map_name`` in ``units.MINIGAMES``); see the module docstring.
+class BuiltinEngine:
+    """``num_envs`` games of one mini-game (``map_name`` in ``units.MINIGAMES``); see the module docstring.
+
+    Every per-unit array is flat, ``num_envs * capacity`` rows: game ``e`` owns rows
+    ``e * capacity .. (e + 1) * capacity - 1``, its units first (in spawn order, which is tag order),
+    then empty slots; ``target`` holds flat row indices. Capacity doubles when a game needs more rows.
 
     Args:
         map_name: the mini-game.
+        num_envs: games stepped together.
         step_mul: game loops per ``step``.
         opening: units to start every episode with instead of the map's own start (for rule tests and
             experiments): ``(stats, alliance, x, y)`` tuples, alliance ``SELF``, ``ENEMY`` or ``NEUTRAL``.
             The map's rules (score, respawns, waves, time limit) still apply.
+        capacity: unit slots per game to start with.
     """
 
-    def __init__(self, map_name: str, step_mul: int = STEP_MUL, opening: Opening | None = None) -> None:
+    def __init__(
+        self,
+        map_name: str,
+        num_envs: int = 1,
+        step_mul: int = STEP_MUL,
+        opening: Opening | None = None,
+        capacity: int = 16,
+    ) -> None:
         self.spec: MiniGameSpec = minigame(map_name)
-        if step_mul < 1:
-            raise ValueError(f"step_mul must be >= 1, got {step_mul}")
-        self.map_name, self.step_mul, self.opening = map_name, step_mul, opening
+        if step_mul < 1 or num_envs < 1:
+            raise ValueError(f"need step_mul >= 1 and num_envs >= 1, got {step_mul}, {num_envs}")
+        self.map_name, self.step_mul, self.opening, self.num_envs = map_name, step_mul, opening, num_envs
         self.width, self.height = (float(v) for v in self.spec.size)
-        self.rng = np.random.default_rng()
         self._combat = not self.spec.neutral_targets
-        self._clear()
+        self.rngs = [np.random.default_rng() for _ in range(num_envs)]
+        self.game_loop = np.zeros(num_envs, np.int64)
+        self.score = np.zeros(num_envs)
+        self.next_tag = np.ones(num_envs, np.int64)
+        self.n_used = np.zeros(num_envs, np.int64)  # rows holding units (live, or dead this step)
+        self.wiped = np.zeros(num_envs, bool)  # every Marine is dead: the combat maps end [MG]
+        self.capacity = 0
+        self._resize(capacity)
 
-    # -- state --------------------------------------------------------------------------------
-    # One row per unit. ``state[s, i]`` says whether unit i is in state s (exactly one is true). Dead
-    # rows stay (state DEAD, parked at FAR) until the end of the step.
+    # -- rows ---------------------------------------------------------------------------------
 
-    _ROW_ARRAYS = ("tag", "kind", "team", "target", "z", "goal", "hp", "ready", "provoked", "visible")
-
-    def _clear(self) -> None:
-        self.game_loop, self.score, self.next_tag = 0, 0.0, 1
-        self.wiped = False  # every Marine is dead: the combat maps end [MG]
-        i = np.zeros(0, np.int64)
-        self.tag, self.kind, self.team, self.target = i, i, i, i
-        self.state = np.zeros((4, 0), bool)
-        self.z, self.goal = np.zeros(0, np.complex128), np.zeros(0, np.complex128)  # position, move point
-        self.hp, self.ready = np.zeros(0), np.zeros(0)  # health; game loop at which the weapon is ready
-        self.provoked, self.visible = np.zeros(0, bool), np.zeros(0, bool)
+    def _resize(self, capacity: int) -> None:
+        """Give every game ``capacity`` slots (keeping its units and their targets)."""
+        old, E = self.capacity, self.num_envs
+        keep = min(old, capacity)
+        for name, (dtype, empty) in _ROWS.items():
+            grown = np.full((E, capacity), empty, dtype)
+            if old:
+                grown[:, :keep] = getattr(self, name).reshape(E, old)[:, :keep]
+            setattr(self, name, grown.ravel())
+        if old:
+            self.target = self.target // old * capacity + self.target % old
+        self.capacity = capacity
+        self.env_of = np.repeat(np.arange(E), capacity)  # the game of each row
+        self.rows = np.arange(E * capacity)
         self._derive()
 
     def _derive(self) -> None:
-        """Per-row constants and pair matrices, rebuilt whenever rows are added or removed."""
-        k = self.kind
+        """Per-row constants and the pair matrix, rebuilt whenever rows change."""
+        k, E, U = self.kind, self.num_envs, self.capacity
         self.radius, self.range, self.speed = _RADIUS[k], _RANGE[k], _SPEED[k]
         self.armor, self.light, self.damage, self.bonus = _ARMOR[k], _LIGHT[k], _DAMAGE[k], _BONUS[k]
         self.period, self.sight, self.splash, self.suicide = _PERIOD[k], _SIGHT[k], _SPLASH[k], _SUICIDE[k]
-        self.own, self.foe = self.team == OWN, self.team == FOE
-        self.rows = np.arange(len(k))
-        self.hostile = (self.own[:, None] & self.foe[None, :]) | (self.foe[:, None] & self.own[None, :])
+        self.own, self.foe, self.pickup = self.team == OWN, self.team == FOE, self.team == PICKUP
+        own, foe, radius = self.own.reshape(E, U), self.foe.reshape(E, U), self.radius.reshape(E, U)
+        self.hostile = (own[:, :, None] & foe[:, None, :]) | (foe[:, :, None] & own[:, None, :])  # (E, U, U)
         # edge distance = centre distance - rr_pen: infinite between units that do not fight each other
-        self.rr_pen = np.where(self.hostile, self.radius[:, None] + self.radius[None, :], -np.inf)
+        self.rr_pen = np.where(self.hostile, radius[:, :, None] + radius[:, None, :], -np.inf)
         self.auto_range = np.where(self.own, self.range, -1.0)  # idle Marines fire within weapon range
-        self._ranges()
-        self.tiny = np.full(len(k), 1e-12)
-        self._stale = True
-        self.closing = 2 * float(self.speed.max(initial=0.0))  # the fastest two units' approach per loop
 
-    def _ranges(self) -> None:
-        """Distances at which an idle unit takes a target; a change forces a scan."""
-        self.acquire_range = np.where(self.foe, np.where(self.provoked, NEVER, self.sight), -1.0)
-        self.threshold = np.maximum(self.acquire_range, self.auto_range)
-        self.scan_at = self.game_loop
+    def _alive(self) -> np.ndarray:
+        return self.state < DEAD
 
-    def _alive(self, team: int) -> np.ndarray:
-        return ~self.state[DEAD] & (self.team == team)
+    def _game_rows(self, e: int, mask: np.ndarray) -> np.ndarray:
+        """Flat rows of game ``e`` where ``mask`` holds."""
+        lo = e * self.capacity
+        return lo + np.flatnonzero(mask[lo : lo + self.capacity])
 
-    def _to(self, state: int, which: np.ndarray) -> None:
-        """Put the units ``which`` (rows or a mask) in ``state``."""
-        self.state[:, which] = False
-        self.state[state, which] = True
-        self._stale = True
-        if state == IDLE:
-            self.scan_at = self.game_loop
-
-    def _spawn(self, stats: UnitStats, team: int, points: np.ndarray) -> None:
+    def _spawn(self, e: int, stats: UnitStats, team: int, points: np.ndarray) -> None:
         n = len(points)
-        new = {
-            "tag": np.arange(self.next_tag, self.next_tag + n, dtype=np.int64),
-            "kind": np.full(n, _KIND[stats.unit_type], np.int64),
-            "team": np.full(n, team, np.int64),
-            "target": np.zeros(n, np.int64),
-            "z": np.asarray(points, np.complex128),
-            "goal": np.asarray(points, np.complex128),
-            "hp": np.full(n, stats.health, np.float64),
-            "ready": np.zeros(n),
-            "provoked": np.zeros(n, bool),
-            "visible": np.full(n, not self.spec.fog or team == OWN),
-        }
-        self.next_tag += n
-        for name in self._ROW_ARRAYS:
-            setattr(self, name, np.concatenate([getattr(self, name), new[name]]))
-        fresh = np.zeros((4, n), bool)
-        fresh[IDLE] = True
-        self.state = np.concatenate([self.state, fresh], axis=1)
+        if self.n_used[e] + n > self.capacity:
+            self._resize(max(2 * self.capacity, int(self.n_used[e]) + n))
+        rows = e * self.capacity + self.n_used[e] + np.arange(n)
+        self.tag[rows] = self.next_tag[e] + np.arange(n)
+        self.kind[rows], self.team[rows], self.state[rows] = _KIND[stats.unit_type], team, IDLE
+        self.z[rows] = self.goal[rows] = points
+        self.hp[rows], self.ready[rows], self.provoked[rows] = stats.health, 0.0, False
+        self.visible[rows] = not self.spec.fog or team == OWN
+        self.next_tag[e] += n
+        self.n_used[e] += n
         self._derive()
 
     def _compact(self) -> None:
-        """Drop dead rows; attack targets follow their rows."""
-        keep = ~self.state[DEAD]
-        if keep.all():
+        """Drop dead rows: each game's live units move up, in order; attack targets follow their rows."""
+        dead = self.state == DEAD
+        if not dead.any():
             return
-        self.target = (np.cumsum(keep) - 1)[self.target]  # attack targets are live (orders lapse on deaths)
-        for name in self._ROW_ARRAYS:
-            setattr(self, name, getattr(self, name)[keep])
-        self.state = self.state[:, keep]
+        E, U = self.num_envs, self.capacity
+        keep = ~(dead | (self.state == EMPTY)).reshape(E, U)
+        order = (np.argsort(~keep, axis=1, kind="stable") + np.arange(E)[:, None] * U).ravel()
+        new_row = np.empty_like(order)
+        new_row[order] = self.rows
+        for name in _ROWS:
+            setattr(self, name, getattr(self, name)[order])
+        self.target = new_row[self.target]  # attack targets are live (orders lapse on deaths)
+        self.n_used = keep.sum(axis=1)
+        gone = self.rows % U >= self.n_used[self.env_of]
+        for name, (_, empty) in _ROWS.items():
+            getattr(self, name)[gone] = empty
         self._derive()
 
     # -- spawning -----------------------------------------------------------------------------
 
     def _random_points(
         self,
+        e: int,
         n: int,
         margin: float,
         away: np.ndarray,
@@ -201,14 +229,12 @@ class BuiltinBackend:
         min_between: float = 0.0,
         ring: tuple[float, float] = (0.0, np.inf),
     ) -> np.ndarray:
-        """``n`` uniform points in the map, at least ``min_away`` from every point of ``away``, at least
-        ``min_between`` apart, at a distance from the map centre within ``ring`` (rejection sampling)."""
-        centre = complex(self.width / 2, self.height / 2)
+        """``n`` uniform points in game ``e``'s map, at least ``min_away`` from every point of ``away``, at
+        least ``min_between`` apart, at a distance from the map centre within ``ring`` (rejection sampling)."""
+        rng, centre = self.rngs[e], complex(self.width / 2, self.height / 2)
         chosen: list[complex] = []
         for _ in range(200):
-            cand = self.rng.uniform(margin, self.width - margin, 64) + 1j * self.rng.uniform(
-                margin, self.height - margin, 64
-            )
+            cand = rng.uniform(margin, self.width - margin, 64) + 1j * rng.uniform(margin, self.height - margin, 64)
             r = np.abs(cand - centre)
             cand = cand[(r >= ring[0]) & (r <= ring[1])]
             if len(away):
@@ -225,225 +251,182 @@ class BuiltinBackend:
         spacing = min(spacing, (self.height - 2 * EDGE) / max(n - 1, 1))
         return x + 1j * (self.height / 2 + spacing * (np.arange(n) - (n - 1) / 2))
 
-    def _sides(self) -> tuple[float, float]:
-        """x of the Marines' line and of the enemies' line, on random opposite sides."""
-        left, right = EDGE, self.width - EDGE
-        return (left, right) if self.rng.random() < 0.5 else (right, left)
-
-    def _start(self) -> None:
-        name, marines = self.map_name, self.spec.own_units
+    def _start(self, e: int) -> None:
+        name, marines, none = self.map_name, self.spec.own_units, np.zeros(0)
         if name == "MoveToBeacon":  # [MG] Marine anywhere, beacon >= 4 away
-            m = self._random_points(1, MARINE.radius, np.zeros(0), 0.0)
-            self._spawn(MARINE, OWN, m)
-            self._spawn(BEACON, PICKUP, self._random_points(1, BEACON.radius, m, 4.0))
+            m = self._random_points(e, 1, MARINE.radius, none, 0.0)
+            self._spawn(e, MARINE, OWN, m)
+            self._spawn(e, BEACON, PICKUP, self._random_points(e, 1, BEACON.radius, m, 4.0))
         elif name == "CollectMineralShards":  # [MG] 2 Marines anywhere, 20 shards >= 2 from them
-            self._spawn(MARINE, OWN, self._random_points(marines, MARINE.radius, np.zeros(0), 0.0))
-            self._shards()
+            self._spawn(e, MARINE, OWN, self._random_points(e, marines, MARINE.radius, none, 0.0))
+            self._shards(e)
         elif name == "FindAndDefeatZerglings":  # [MG] 3 Marines at the centre
-            self._spawn(MARINE, OWN, self._line(marines, self.width / 2))
+            self._spawn(e, MARINE, OWN, self._line(marines, self.width / 2))
             centre = np.array([complex(self.width / 2, self.height / 2)])
-            near = self._random_points(2, ZERGLING.radius, centre, 0.0, 5.0, ring=(7.5, 9.5))
-            far = self._random_points(23, ZERGLING.radius, near, 5.0, 5.0, ring=(10.5, np.inf))
-            self._spawn(ZERGLING, FOE, np.concatenate([near, far]))
+            near = self._random_points(e, 2, ZERGLING.radius, centre, 0.0, 5.0, ring=(7.5, 9.5))
+            far = self._random_points(e, 23, ZERGLING.radius, near, 5.0, 5.0, ring=(10.5, np.inf))
+            self._spawn(e, ZERGLING, FOE, np.concatenate([near, far]))
         else:  # DefeatRoaches, DefeatZerglingsAndBanelings: lines on opposite sides
-            self._spawn(MARINE, OWN, np.zeros(marines, np.complex128))
-            self._wave()
+            self._spawn(e, MARINE, OWN, np.zeros(marines, np.complex128))
+            self._wave(e)
 
-    def _shards(self) -> None:
-        marines = self.z[self._alive(OWN)]
-        self._spawn(MINERAL_SHARD, PICKUP, self._random_points(20, MINERAL_SHARD.radius, marines, 2.0))
+    def _shards(self, e: int) -> None:
+        marines = self.z[self._game_rows(e, self.own & self._alive())]
+        self._spawn(e, MINERAL_SHARD, PICKUP, self._random_points(e, 20, MINERAL_SHARD.radius, marines, 2.0))
 
-    def _wave(self) -> None:
+    def _wave(self, e: int) -> None:
         """A new enemy group; every Marine back to a line on the opposite side, orders cleared [MG]."""
-        mx, ex = self._sides()
-        marines = np.flatnonzero(self._alive(OWN))
+        left, right = EDGE, self.width - EDGE  # the sides: Marines' and enemies' x, drawn at random
+        mx, ex = (left, right) if self.rngs[e].random() < 0.5 else (right, left)
+        marines = self._game_rows(e, self.own & self._alive())
         self.z[marines] = self._line(len(marines), mx)
-        self._to(IDLE, marines)
+        self.state[marines] = IDLE
         if self.map_name == "DefeatRoaches":  # [MG] 4 Roaches in a vertical line
-            self._spawn(ROACH, FOE, self._line(4, ex, spacing=2 * ROACH.radius + 0.5))
+            self._spawn(e, ROACH, FOE, self._line(4, ex, spacing=2 * ROACH.radius + 0.5))
         else:  # [MG] 6 Zerglings and 4 Banelings in a group: two columns of five
             col = ex + (1.0 if ex < self.width / 2 else -1.0)
-            self._spawn(ZERGLING, FOE, np.concatenate([self._line(5, ex), self._line(1, col)]))
-            self._spawn(BANELING, FOE, self._line(4, col))
+            self._spawn(e, ZERGLING, FOE, np.concatenate([self._line(5, ex), self._line(1, col)]))
+            self._spawn(e, BANELING, FOE, self._line(4, col))
 
-    # -- Backend ------------------------------------------------------------------------------
+    # -- episodes and orders ------------------------------------------------------------------
 
-    def reset(self, seed: int | None = None) -> Frame:
-        """Start a new episode (seeded: the same seed gives the same episode)."""
+    def reset(self, e: int, seed: int | None = None) -> None:
+        """Start a new episode of game ``e`` (seeded: the same seed gives the same episode)."""
         if seed is not None:
-            self.rng = np.random.default_rng(seed)
-        self._clear()
+            self.rngs[e] = np.random.default_rng(seed)
+        rows = slice(e * self.capacity, (e + 1) * self.capacity)
+        for name, (_, empty) in _ROWS.items():
+            getattr(self, name)[rows] = empty
+        self.game_loop[e], self.score[e], self.next_tag[e], self.n_used[e], self.wiped[e] = 0, 0.0, 1, 0, False
         if self.opening is None:
-            self._start()
+            self._start(e)
         else:
             team = {SELF: OWN, ENEMY: FOE, NEUTRAL: PICKUP}
             for stats, alliance, x, y in self.opening:
-                self._spawn(stats, team[alliance], np.array([complex(x, y)]))
+                self._spawn(e, stats, team[alliance], np.array([complex(x, y)]))
+        self._derive()
         self._update_visibility()
-        return self._frame()
 
-    def step(self, orders: Orders) -> Frame:
-        """Apply ``orders`` to own units, then run ``step_mul`` game loops."""
-        self._apply(orders)
+    def over(self) -> np.ndarray:
+        """Per game: the episode has ended (every Marine dead, or time up)."""
+        return self.wiped | (self.game_loop >= self.spec.limit_loops)
+
+    def order(self, rows: np.ndarray, kind: np.ndarray, goal: np.ndarray, target: np.ndarray) -> None:
+        """Give units (flat ``rows``) orders: ``kind`` STOP / MOVE (to ``goal``, clipped to the map) /
+        ATTACK (flat row ``target``). Orders for units that are not live own units, and attacks on what is
+        not a live, visible enemy of the same game, are ignored (the game rejects them)."""
+        ok = self.own[rows] & self._alive()[rows]
+        t = np.clip(target, 0, len(self.rows) - 1)
+        valid_attack = (target >= 0) & self.foe[t] & self.visible[t] & self._alive()[t]
+        valid_attack &= self.env_of[t] == self.env_of[rows]
+        stop, move, attack = ok & (kind == STOP), ok & (kind == MOVE), ok & (kind == ATTACK) & valid_attack
+        self.state[rows[stop]] = IDLE
+        self.state[rows[move]] = GO
+        to = goal[move]
+        self.goal[rows[move]] = np.clip(to.real, 0.0, self.width) + 1j * np.clip(to.imag, 0.0, self.height)
+        self.state[rows[attack]] = HIT
+        self.target[rows[attack]] = target[attack]
+
+    def step(self) -> None:
+        """Run ``step_mul`` game loops of every game not over (a game stops at its end)."""
         if self._combat:
             for _ in range(self.step_mul):
-                self._loop()
-                if self._over():
+                active = ~self.over()
+                if not active.any():
                     break
+                self._loop(active)
         else:
-            self._glide(self.step_mul)
-            self.game_loop += self.step_mul
+            active = ~self.over()
+            self._glide(active)
+            self.game_loop += self.step_mul * active
         self._compact()
         self._update_visibility()
-        return self._frame()
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    # -- orders -------------------------------------------------------------------------------
-
-    def _apply(self, orders: Orders) -> None:
-        """Give each live own unit its order; orders for other units, and illegal attacks, are ignored."""
-        row_of = dict(zip(self.tag.tolist(), range(len(self.tag)), strict=True))
-        own, foe, visible = self.own.tolist(), self.foe.tolist(), self.visible.tolist()
-        dead = self.state[DEAD].tolist()
-        stop, move, goals, attack, targets = [], [], [], [], []
-        for tag, kind, x, y, target in orders.rows():
-            row = row_of.get(tag)
-            if row is None or not own[row] or dead[row]:
-                continue
-            if kind == STOP:
-                stop.append(row)
-            elif kind == MOVE:
-                move.append(row)
-                goals.append(complex(min(max(x, 0.0), self.width), min(max(y, 0.0), self.height)))
-            elif kind == ATTACK:
-                t = row_of.get(target)
-                if t is not None and foe[t] and visible[t] and not dead[t]:  # the game rejects the rest
-                    attack.append(row)
-                    targets.append(t)
-        for state, rows in ((IDLE, stop), (GO, move), (HIT, attack)):
-            if rows:
-                self._to(state, np.array(rows))
-        if move:
-            self.goal[move] = goals
-        if attack:
-            self.target[attack] = targets
 
     # -- simulation ---------------------------------------------------------------------------
 
-    def _glide(self, loops: int) -> None:
-        """Movement-only maps: ``loops`` game loops at once; pick-ups touched on the way are taken."""
+    def _glide(self, active: np.ndarray) -> None:
+        """Movement-only maps: ``step_mul`` game loops at once; pick-ups touched on the way are taken."""
+        E, U = self.num_envs, self.capacity
         start = self.z.copy()
-        go = self.state[GO]
+        go = (self.state == GO) & active[self.env_of]
         if go.any():
             d = self.goal - self.z
             dist = np.abs(d)
-            reach = self.speed * loops
+            reach = self.speed * self.step_mul
             arrived = go & (dist <= reach)
             self.z = np.where(arrived, self.goal, np.where(go, self.z + d / np.maximum(dist, 1e-12) * reach, self.z))
-            self._to(IDLE, arrived)
-        marines, picks = np.flatnonzero(self.own), np.flatnonzero(self.team == PICKUP)
-        a, b = start[marines][:, None], self.z[marines][:, None]
-        p = self.z[picks][None, :]
+            self.state[arrived] = IDLE
+        # distance from each pick-up (column) to each Marine's (row) swept segment a -> b, per game
+        a, b, p = start.reshape(E, U, 1), self.z.reshape(E, U, 1), self.z.reshape(E, 1, U)
         ab = b - a
-        # distance from each pick-up to each Marine's swept segment a -> b
         u = np.clip(((p - a) * ab.conjugate()).real / np.maximum(np.abs(ab) ** 2, 1e-12), 0.0, 1.0)
-        reach = self.radius[marines][:, None] + self.radius[picks][None, :]
-        touched = (np.abs(a + u * ab - p) <= reach).any(axis=0)
+        radius = self.radius.reshape(E, U)
+        pair = (self.own & active[self.env_of]).reshape(E, U, 1) & (self.pickup & self._alive()).reshape(E, 1, U)
+        touched = (pair & (np.abs(a + u * ab - p) <= radius[:, :, None] + radius[:, None, :])).any(axis=1).ravel()
         if not touched.any():
             return
-        self.score += float(touched.sum())  # [MG] +1 per beacon reached / shard collected
-        if self.map_name == "MoveToBeacon":  # [MG] the beacon moves >= 5 from the Marine
-            self.z[picks] = self._random_points(1, BEACON.radius, self.z[marines], 5.0)
-        else:
-            self._to(DEAD, picks[touched])
-            if touched.all():  # [MG] all 20 taken: 20 new ones
-                self._compact()
-                self._shards()
+        self.score += np.bincount(self.env_of[touched], minlength=E)  # [MG] +1 per beacon reached / shard
+        for e in np.unique(self.env_of[touched]).tolist():
+            picks = self._game_rows(e, self.pickup & self._alive())
+            if self.map_name == "MoveToBeacon":  # [MG] the beacon moves >= 5 from the Marine
+                self.z[picks] = self._random_points(e, 1, BEACON.radius, self.z[self._game_rows(e, self.own)], 5.0)
+            else:
+                self.state[picks[touched[picks]]] = DEAD
+                if touched[picks].all():  # [MG] all 20 taken: 20 new ones
+                    self._compact()
+                    self._shards(e)
 
-    def _cache(self) -> None:
-        """What the loop needs from the orders, recomputed only when an order or the rows change:
-        each unit's target row (itself without an attack order), the centre distance within which it
-        fires (-1: never) and the distance from its destination at which it stops moving."""
-        hit, rows = self.state[HIT], self.rows
-        self.tgt = np.where(hit, self.target, rows)
-        self.fire_at = np.where(hit, self.range + self.radius + self.radius[self.tgt] + 1e-9, -1.0)
-        self.stop_at = np.where(hit, self.fire_at, 0.0)
-        self._stale = False
-
-    def _loop(self) -> None:
-        """One game loop of a combat map (see the module docstring for the order of events)."""
-        z, state = self.z, self.state
-        if self.game_loop >= self.scan_at:  # an idle unit may find a target: every pair's distance
-            edge = np.abs(z[:, None] - z[None, :])
-            edge -= self.rr_pen  # edge distances between foes; inf otherwise
-            idle = state[IDLE]
-            nearest = edge.argmin(axis=1)
-            near = edge[self.rows, nearest]
-            self._next_scan(near, idle)
-            if self.spec.fog:  # Marines see (and may target) enemies within their sight only
-                eyes = self.own & ~state[DEAD]
-                seen = (np.abs(z[eyes][:, None] - z[None, :]) <= self.sight[eyes][:, None]).any(axis=0)
-                edge[self.own] += np.where(seen, 0.0, np.inf)
-                nearest = edge.argmin(axis=1)
-                near = edge[self.rows, nearest]
-            acquire = idle & (near <= self.acquire_range)
-            if np.count_nonzero(acquire):
-                self.target[acquire] = nearest[acquire]
-                self._to(HIT, acquire)
-            if self._stale:
-                self._cache()
-            tgt, fire_at, stop_at = self.tgt, self.fire_at, self.stop_at
-            auto = idle & (near <= self.auto_range)  # idle Marines shoot the nearest enemy in range, unmoved
-            if np.count_nonzero(auto):
-                tgt, fire_at, stop_at = tgt.copy(), fire_at.copy(), stop_at.copy()
-                tgt[auto] = nearest[auto]
-                fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]] + 1e-9
-                stop_at[auto] = np.inf
-        else:
-            if self._stale:
-                self._cache()
-            tgt, fire_at, stop_at = self.tgt, self.fire_at, self.stop_at
-        go = state[GO]
-        moves = np.count_nonzero(go)
-        d = (np.where(go, self.goal, z[tgt]) if moves else z[tgt]) - z  # to the move point, or to the target
+    def _loop(self, active: np.ndarray) -> None:
+        """One game loop of every ``active`` combat game (see the module docstring for the order of events)."""
+        E, U = self.num_envs, self.capacity
+        z, state, rows = self.z, self.state, self.rows
+        live = active[self.env_of]
+        idle = (state == IDLE) & live
+        # 1. the nearest foe of every unit (edge distances; inf between units that do not fight)
+        centre = np.abs(z.reshape(E, U, 1) - z.reshape(E, 1, U))  # (E, U, U)
+        edge = centre - self.rr_pen
+        if self.spec.fog:  # Marines see (and may target) enemies within their sight only
+            eyes = (self.own & self._alive()).reshape(E, U, 1)
+            seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1)  # (E, U): seen by a Marine
+            edge += np.where(self.own.reshape(E, U, 1) & ~seen[:, None, :], np.inf, 0.0)
+        nearest_col = edge.argmin(axis=2)
+        near = np.take_along_axis(edge, nearest_col[:, :, None], axis=2).ravel()
+        nearest = (nearest_col + np.arange(E)[:, None] * U).ravel()
+        acquire_range = np.where(self.foe, np.where(self.provoked, NEVER, self.sight), -1.0)
+        acquire = idle & (near <= acquire_range)
+        if acquire.any():
+            self.target[acquire] = nearest[acquire]
+            state[acquire] = HIT
+        # 2. each unit's target row (itself without one), the distance it fires within, where it stops
+        hit = state == HIT
+        tgt = np.where(hit, self.target, rows)
+        fire_at = np.where(hit, self.range + self.radius + self.radius[tgt] + 1e-9, -1.0)
+        stop_at = np.where(hit, fire_at, 0.0)
+        auto = idle & (near <= self.auto_range)  # idle Marines shoot the nearest enemy in range, unmoved
+        if auto.any():
+            tgt[auto] = nearest[auto]
+            fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]] + 1e-9
+            stop_at[auto] = np.inf
+        go = state == GO
+        d = np.where(go, self.goal, z[tgt]) - z  # to the move point, or to the target
         dist = np.abs(d)
-        fire = dist <= fire_at
-        firing = np.count_nonzero(fire) and np.count_nonzero(fire := fire & (self.ready <= self.game_loop))
-        stride = np.minimum(np.maximum(dist - stop_at, 0.0), self.speed)  # chase until in range
-        z += d * (stride / np.maximum(dist, self.tiny))
-        if moves:
-            arrived = go & (dist <= self.speed)
-            if np.count_nonzero(arrived):
-                self._to(IDLE, arrived)
-        if firing:
-            self._fire(fire.nonzero()[0], tgt)
-        self.game_loop += 1
-
-    def _next_scan(self, near: np.ndarray, idle: np.ndarray) -> None:
-        """Skip the pair distances until an idle unit could first act on a target.
-
-        Distances shrink by at most ``closing`` per loop, so for ``slack / closing`` loops no idle unit
-        comes within its threshold; an idle Marine (which never moves) also waits for its weapon. Idle
-        units appearing, spawns and changed thresholds reset ``scan_at``; skipping is exact.
-        """
-        if not np.count_nonzero(idle):
-            self.scan_at = NEVER
-            return
-        loops = np.maximum((near - self.threshold) / max(self.closing, 1e-9), 0.0)
-        loops = np.where(self.own, np.maximum(loops, self.ready - self.game_loop), loops)
-        self.scan_at = self.game_loop + max(1, int(loops[idle].min()))
+        fire = (dist <= fire_at) & (self.ready <= self.game_loop[self.env_of]) & live
+        stride = np.where(live, np.minimum(np.maximum(dist - stop_at, 0.0), self.speed), 0.0)  # chase until in range
+        z += d * (stride / np.maximum(dist, 1e-12))
+        arrived = go & (dist <= self.speed) & live
+        state[arrived] = IDLE
+        if fire.any():
+            self._fire(np.flatnonzero(fire), tgt)
+        self.game_loop += active
 
     def _fire(self, shooters: np.ndarray, tgt: np.ndarray) -> None:
-        """Resolve this loop's attacks: direct shots in unit order (no shot at the already dead), then bursts."""
+        """3-4. Resolve this loop's attacks: direct shots in unit order (no shot at the already dead), then bursts."""
         burst = self.suicide[shooters]
         direct = shooters[~burst]
         if len(direct):
             t = tgt[direct]
             dmg = np.maximum(0.5, self.damage[direct] + self.bonus[direct] * self.light[t] - self.armor[t])
-            targets = t.tolist()
-            if len(set(targets)) < len(targets):  # shared targets: a shot at the already dead is not fired
+            if len(np.unique(t)) < len(t):  # shared targets: a shot at the already dead is not fired
                 by_target = np.lexsort((direct, t))  # by target, then unit order
                 t, dmg, direct = t[by_target], dmg[by_target], direct[by_target]
                 total = np.cumsum(dmg)
@@ -454,71 +437,117 @@ class BuiltinBackend:
                 np.subtract.at(self.hp, t, dmg)
             else:
                 self.hp[t] -= dmg
-            self.ready[direct] = self.game_loop + self.period[direct]
-            if not self.provoked[t].all():
-                self.provoked[t] = True
-                self._ranges()
+            self.ready[direct] = self.game_loop[self.env_of[direct]] + self.period[direct]
+            self.provoked[t] = True
             if self.hp[t].min() > 0 and not burst.any():
                 return
         self.hp[shooters[burst]] = 0.0
         self._deaths()
 
     def _deaths(self) -> None:
-        """Units at 0 hp die; dying Banelings burst (which can kill more); deaths score [MG]."""
-        dying = (self.hp <= 0) & ~self.state[DEAD]
+        """5. Units at 0 hp die; dying Banelings burst (which can kill more); deaths score [MG]."""
+        E, U = self.num_envs, self.capacity
+        dying = (self.hp <= 0) & self._alive()
+        struck = np.zeros(E, bool)  # games where someone died
         while dying.any():
-            self.score += self.spec.kill_score * int((dying & self.foe).sum())
-            self.score += self.spec.loss_score * int((dying & self.own).sum())
+            struck[self.env_of[dying]] = True
+            self.score += self.spec.kill_score * np.bincount(self.env_of[dying & self.foe], minlength=E)
+            self.score += self.spec.loss_score * np.bincount(self.env_of[dying & self.own], minlength=E)
             bursts = np.flatnonzero(dying & self.suicide)
-            if len(bursts):
-                reach = np.abs(self.z[bursts][:, None] - self.z[None, :]) - self.radius[None, :]
-                caught = (reach <= self.splash[bursts][:, None]) & self.hostile[bursts] & ~self.state[DEAD]
-                dmg = self.damage[bursts][:, None] + self.bonus[bursts][:, None] * self.light - self.armor
-                self.hp -= (np.maximum(0.5, dmg) * caught).sum(axis=0)
-            self._to(DEAD, dying)
+            if len(bursts):  # every row of the Baneling's game within its splash
+                rows = self.env_of[bursts][:, None] * U + np.arange(U)
+                reach = np.abs(self.z[bursts][:, None] - self.z[rows]) - self.radius[rows]
+                hostile = self.hostile[self.env_of[bursts], bursts % U]
+                caught = (reach <= self.splash[bursts][:, None]) & hostile & self._alive()[rows]
+                dmg = self.damage[bursts][:, None] + self.bonus[bursts][:, None] * self.light[rows] - self.armor[rows]
+                np.subtract.at(self.hp, rows.ravel(), (np.maximum(0.5, dmg) * caught).ravel())
+            self.state[dying] = DEAD
             self.z[dying] = FAR
-            self._to(IDLE, self.state[HIT] & dying[self.target])  # attack orders on the dead lapse
-            dying = (self.hp <= 0) & ~self.state[DEAD]
-        self.wiped = not self._alive(OWN).any()
-        if not self.wiped and not self._alive(FOE).any():
-            self._respawn()
+            self.state[(self.state == HIT) & dying[self.target]] = IDLE  # attack orders on the dead lapse
+            dying = (self.hp <= 0) & self._alive()
+        alive = self._alive()
+        self.wiped |= struck & ~(self.own & alive).reshape(E, U).any(axis=1)
+        cleared = struck & ~self.wiped & ~(self.foe & alive).reshape(E, U).any(axis=1)
+        for e in np.flatnonzero(cleared).tolist():
+            self._respawn(e)
 
-    def _respawn(self) -> None:
-        """All enemies dead: the map's next group [MG]."""
+    def _respawn(self, e: int) -> None:
+        """All enemies of game ``e`` dead: the map's next group [MG]."""
         self._compact()
         if self.map_name == "FindAndDefeatZerglings":  # [MG] 25 new, >= 9 from Marines, >= 5 apart
-            marines = self.z[self.own]
-            self._spawn(ZERGLING, FOE, self._random_points(25, ZERGLING.radius, marines, 9.0, 5.0))
+            marines = self.z[self._game_rows(e, self.own)]
+            self._spawn(e, ZERGLING, FOE, self._random_points(e, 25, ZERGLING.radius, marines, 9.0, 5.0))
         else:  # [MG] reinforcements, then a new wave
-            self._spawn(MARINE, OWN, np.zeros(self.spec.reinforcements, np.complex128))
-            self._wave()
-
-    def _over(self) -> bool:
-        return self.wiped or self.game_loop >= self.spec.limit_loops
+            self._spawn(e, MARINE, OWN, np.zeros(self.spec.reinforcements, np.complex128))
+            self._wave(e)
 
     def _update_visibility(self) -> None:
+        alive = self._alive()
         if not self.spec.fog:
-            self.visible = np.ones(len(self.tag), bool)
+            self.visible = alive.copy()
             return
-        eyes = self._alive(OWN)
-        seen = np.abs(self.z[eyes][:, None] - self.z[None, :]) <= self.sight[eyes][:, None]
-        self.visible = seen.any(axis=0) | self.own
+        E, U = self.num_envs, self.capacity
+        eyes = (self.own & alive).reshape(E, U, 1)
+        centre = np.abs(self.z.reshape(E, U, 1) - self.z.reshape(E, 1, U))
+        seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1).ravel()
+        self.visible = (seen | self.own) & alive
 
-    def _frame(self) -> Frame:
-        k = self.kind
+    def units(self, e: int) -> Units:
+        """Game ``e``'s units as a :class:`Units` snapshot (rows in tag order)."""
+        rows = slice(e * self.capacity, e * self.capacity + int(self.n_used[e]))
+        k = self.kind[rows]
         zeros = np.zeros(len(k), np.float32)
-        units = Units(
-            tag=self.tag.copy(),
-            alliance=_ALLIANCE[self.team],
+        return Units(
+            tag=self.tag[rows].copy(),
+            alliance=_ALLIANCE[self.team[rows]],
             unit_type=_TYPE_ID[k],
-            x=self.z.real.astype(np.float32),
-            y=self.z.imag.astype(np.float32),
-            health=np.maximum(self.hp, 0.0).astype(np.float32),
+            x=self.z[rows].real.astype(np.float32),
+            y=self.z[rows].imag.astype(np.float32),
+            health=np.maximum(self.hp[rows], 0.0).astype(np.float32),
             health_max=_HEALTH[k].astype(np.float32),
             shield=zeros,
             shield_max=zeros,
-            weapon_cooldown=np.maximum(self.ready - self.game_loop, 0.0).astype(np.float32),
-            radius=self.radius.astype(np.float32),
-            visible=self.visible.copy(),
+            weapon_cooldown=np.maximum(self.ready[rows] - self.game_loop[e], 0.0).astype(np.float32),
+            radius=self.radius[rows].astype(np.float32),
+            visible=self.visible[rows].copy(),
         )
-        return Frame(units, self.game_loop, float(self.score), self._over(), (self.width, self.height))
+
+
+class BuiltinBackend:
+    """One game of :class:`BuiltinEngine` as a :class:`~envs.sc2.frame.Backend` (for ``SC2Env``).
+
+    Args:
+        map_name: the mini-game.
+        step_mul: game loops per ``step``.
+        opening: units to start every episode with (see :class:`BuiltinEngine`).
+    """
+
+    def __init__(self, map_name: str, step_mul: int = STEP_MUL, opening: Opening | None = None) -> None:
+        self.engine = BuiltinEngine(map_name, 1, step_mul, opening)
+        self.map_name, self.step_mul = map_name, step_mul
+
+    def reset(self, seed: int | None = None) -> Frame:
+        """Start a new episode (seeded: the same seed gives the same episode)."""
+        self.engine.reset(0, seed)
+        return self._frame()
+
+    def step(self, orders: Orders) -> Frame:
+        """Apply ``orders`` to own units, then run ``step_mul`` game loops."""
+        eng = self.engine
+        n = int(eng.n_used[0])
+        tags = eng.tag[:n]  # ascending: rows are in tag order
+        rows, target = np.searchsorted(tags, orders.tag), np.searchsorted(tags, orders.target)
+        found = (rows < n) & (tags[np.minimum(rows, n - 1)] == orders.tag) if n else np.zeros(len(rows), bool)
+        hit = (target < n) & (tags[np.minimum(target, n - 1)] == orders.target) if n else found
+        goal = orders.x.astype(np.float64) + 1j * orders.y.astype(np.float64)
+        eng.order(rows[found], orders.kind[found], goal[found], np.where(hit, target, -1)[found])
+        eng.step()
+        return self._frame()
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _frame(self) -> Frame:
+        eng = self.engine
+        over = bool(eng.over()[0])
+        return Frame(eng.units(0), int(eng.game_loop[0]), float(eng.score[0]), over, (eng.width, eng.height))

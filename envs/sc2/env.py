@@ -63,6 +63,7 @@ own: ``own_damage_taken``, ``health`` (fraction), ``nearest_target_distance`` an
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -70,7 +71,7 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, STOP, Backend, Frame, Orders, Units
-from envs.sc2.units import UNIT_TYPES, minigame
+from envs.sc2.units import UNIT_TYPES, MiniGameSpec, minigame
 
 N_FIXED = 10  # no-op, stop, 8 moves
 N_TYPES = len(UNIT_TYPES) + 1  # the known types, then "other"
@@ -83,14 +84,203 @@ _ONEHOT = np.eye(N_TYPES, dtype=np.float32)
 _PERIOD = np.array([max(u.cooldown_loops, 1) for u in UNIT_TYPES] + [1], np.float32)
 _RANGE = np.array([u.range for u in UNIT_TYPES] + [0.0])
 _SIGHT = np.array([u.sight for u in UNIT_TYPES] + [0.0])
-_DIRECTIONS = np.exp(1j * np.pi / 4 * np.arange(8)).tolist()  # east, then counter-clockwise
+DIRECTIONS = np.exp(1j * np.pi / 4 * np.arange(8))  # of the move actions: east, then counter-clockwise
 REWARDS = ("score", "damage_dealt")
 DAMAGE_REWARD = 0.1  # reward "damage_dealt": score change + 0.1 per hit point dealt (a Roach's 145 hp: 14.5)
+
+
+def check_reward(reward: str) -> None:
+    """A clear error for an unknown ``reward`` option."""
+    if reward not in REWARDS:
+        raise ValueError(f"unknown sc2 reward {reward!r}; expected one of {', '.join(REWARDS)}")
+
+
+def batch_of_one(u: Units) -> Units:
+    """A one-game ``(1, n)`` view of a frame's units."""
+    return Units(**{f.name: getattr(u, f.name)[None] for f in fields(Units)})
 
 
 def _type_rows(unit_type: np.ndarray) -> np.ndarray:
     """Row of each unit type in the per-type tables (unknown types: the last row)."""
     return _TYPE_ROW.take(unit_type, mode="clip")
+
+
+def _padded(values: np.ndarray, width: int, fill: float = 0.0) -> np.ndarray:
+    """``values`` (E, U) with columns up to ``width``, the new ones ``fill`` (column U: "no unit")."""
+    out = np.full((values.shape[0], width), fill, np.result_type(values, np.float32))
+    out[:, : values.shape[1]] = values
+    return out
+
+
+class Features:
+    """Observations, action decoding and team counts of many games at once (see the module docstring).
+
+    Works on :class:`Units` whose arrays are ``(E, U)``: game ``e``'s units in row ``e``, padded with
+    units of alliance 0 (no unit). Observers are given by their game, their unit's column (``U``: the
+    unit is gone) and their position. ``SC2Env`` calls it with one game, ``SC2VecEnv`` with a batch.
+    """
+
+    def __init__(
+        self, spec: MiniGameSpec, k_allies: int, k_targets: int, move_step: float, see_through_fog: bool
+    ) -> None:
+        if k_allies < 0 or k_targets < 1 or move_step <= 0:
+            raise ValueError(
+                f"need k_allies >= 0, k_targets >= 1, move_step > 0; got {k_allies}, {k_targets}, {move_step}"
+            )
+        self.spec, self.k_allies, self.k_targets, self.move_step = spec, k_allies, k_targets, move_step
+        self.hide_fog = spec.fog and not see_through_fog
+        self.obs_dim = OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * k_targets + 1
+        self.n_actions = N_FIXED + k_targets
+        low, high = np.zeros(self.obs_dim, np.float32), np.ones(self.obs_dim, np.float32)
+        starts = [OWN_DIM + ALLY_DIM * a for a in range(k_allies)]
+        starts += [OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * t for t in range(k_targets)]
+        for start in starts:  # dx, dy in [-1, 1]; distance in [0, 1.5]
+            low[start + 1 : start + 3], high[start + 3] = -1.0, 1.5
+        self.observation_space = spaces.Dict(
+            {
+                "observation": spaces.Box(low, high, dtype=np.float32),
+                "action_mask": spaces.Box(0, 1, (self.n_actions,), np.int8),
+            }
+        )
+        self.action_space = spaces.Discrete(self.n_actions)
+        self._own_cols = np.r_[1, 2, 3, 0, 0, 4:UNIT_DIM]  # table columns -> own features (x, y set apart)
+        # per alliance (0: no unit): 0 for an ally candidate (row 0) or a target candidate (row 1), else inf
+        self._penalty = np.full((2, NEUTRAL + 2), np.inf)
+        self._penalty[0, SELF] = 0.0
+        self._penalty[1, NEUTRAL if spec.neutral_targets else ENEMY] = 0.0
+
+    def observe(
+        self,
+        u: Units,
+        game: np.ndarray,
+        col: np.ndarray,
+        pos: np.ndarray,
+        time_left: np.ndarray,
+        map_size: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Observations of ``M`` observers: ``game``, ``col`` and ``pos`` (complex) are ``(M,)``;
+        ``time_left`` is ``(E,)`` and ``map_size`` ``(E, 2)``.
+
+        Returns ``obs`` (M, D), ``mask`` (M, 10 + K), ``targets`` (M, K: the unit column of each target
+        slot, ``U`` when empty), ``nearest_target`` and ``nearest_ally`` (cells, -1 for none), ``health``.
+        """
+        E, U = u.tag.shape
+        M, ka, kt = len(game), self.k_allies, self.k_targets
+        # per unit, and a last column U for empty slots and the gone: visible, health, shield, cooldown,
+        # type (all 0); kind (a row of the per-type tables); position; alliance (0: none)
+        kind = np.full((E, U + 1), len(UNIT_TYPES))
+        kind[:, :U] = _type_rows(u.unit_type)
+        table = np.zeros((E, U + 1, UNIT_DIM), np.float32)
+        table[:, :U, 0] = u.visible
+        np.divide(u.health, np.maximum(u.health_max, 1e-6), out=table[:, :U, 1])
+        np.divide(u.shield, np.maximum(u.shield_max, 1e-6), out=table[:, :U, 2])
+        np.minimum(u.weapon_cooldown / _PERIOD[kind[:, :U]], 1.0, out=table[:, :U, 3])
+        table[:, :U, 4:] = _ONEHOT[kind[:, :U]]
+        pos_all = np.zeros((E, U + 1), np.complex128)
+        pos_all.real[:, :U], pos_all.imag[:, :U] = u.x, u.y
+
+        # the k nearest allies (own units but oneself) and targets (enemies or pick-ups) of each observer:
+        # distances to every unit, plus inf where a unit is not a candidate; at least k columns
+        width = max(U + 1, ka, kt)
+        alliance = _padded(u.alliance, width).astype(np.int64)
+        penalty = self._penalty[:, alliance]  # (2, E, width)
+        if self.hide_fog:
+            penalty[1, :, :U][~u.visible] = np.inf
+        d = np.full((2, M, width), np.inf)
+        d[:, :, : U + 1] = np.abs(pos[:, None] - pos_all[game])
+        d += penalty[:, game]
+        d[0, np.arange(M), col] = np.inf  # not oneself (a gone observer's column U is inf anyway)
+        order = np.argsort(d, axis=2, kind="stable")
+        d = np.take_along_axis(d, order, axis=2)
+        idx = np.concatenate([order[0, :, :ka], order[1, :, :kt]], axis=1)
+        sd = np.concatenate([d[0, :, :ka], d[1, :, :kt]], axis=1)
+        present = sd < np.inf
+        idx = np.where(present, idx, U)
+        scale = map_size.max(axis=1)[game]
+        rel = (pos_all[game[:, None], idx] - pos[:, None]) * (present / scale[:, None])
+        blocks = np.empty((M, ka + kt, TARGET_DIM), np.float32)
+        blocks[..., 0] = present
+        blocks[..., 1], blocks[..., 2], blocks[..., 3] = rel.real, rel.imag, np.abs(rel)
+        blocks[..., 4 : 4 + UNIT_DIM] = table[game[:, None], idx]
+        t_idx = idx[:, ka:]
+        radius = _padded(u.radius, U + 1)
+        reach = _RANGE[kind[game, col]] + radius[game, col]  # own weapon range and radius
+        in_range = sd[:, ka:] - radius[game[:, None], t_idx] <= reach[:, None]  # edge to edge; inf never
+        blocks[:, ka:, -1] = in_range
+
+        obs = np.empty((M, self.obs_dim), np.float32)
+        own_row = table[game, col]
+        obs[:, :OWN_DIM] = own_row[:, self._own_cols]
+        obs[:, 3], obs[:, 4] = pos.real / map_size[game, 0], pos.imag / map_size[game, 1]
+        obs[:, OWN_DIM : OWN_DIM + ALLY_DIM * ka] = blocks[:, :ka, :ALLY_DIM].reshape(M, -1)
+        obs[:, OWN_DIM + ALLY_DIM * ka : -1] = blocks[:, ka:].reshape(M, -1)
+        obs[:, -1] = time_left[game]
+        np.clip(obs[:, 3:5], 0.0, 1.0, out=obs[:, 3:5])  # a backend may place a unit off the playable area
+        mask = np.ones((M, self.n_actions), np.int8)
+        mask[:, N_FIXED:] = table[game[:, None], t_idx, 0]  # a present, visible target (column U: zeros)
+        nearest = np.where(present, sd, -1.0)
+        return {
+            "obs": obs,
+            "mask": mask,
+            "targets": t_idx,
+            "nearest_target": nearest[:, ka],
+            "nearest_ally": nearest[:, 0] if ka else np.full(M, -1.0),
+            "health": own_row[:, 1],
+        }
+
+    def decode(
+        self,
+        u: Units,
+        actions: np.ndarray,
+        seen: dict[str, np.ndarray],
+        game: np.ndarray,
+        pos: np.ndarray,
+        map_size: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Actions of the observers of ``seen`` (``observe``'s output; ``game``, ``pos`` as given to it)
+        -> ``(ordered, kind, goal, target)``: whether an observer gives an order (a no-op or masked
+        choice gives none: the unit keeps its order), STOP / MOVE / ATTACK, the move point (complex,
+        float32-exact, clipped to the map) and the attacked unit's column (-1 for none)."""
+        M = len(actions)
+        act = np.asarray(actions, np.int64)
+        legal = (act > 0) & (act < self.n_actions)
+        ordered = legal & (seen["mask"][np.arange(M), np.where(legal, act, 0)] == 1)
+        slot = np.clip(act - N_FIXED, 0, self.k_targets - 1)
+        col = seen["targets"][np.arange(M), slot]
+        target_pos = u.x[game, np.minimum(col, u.x.shape[1] - 1)] + 1j * u.y[game, np.minimum(col, u.x.shape[1] - 1)]
+        step = pos + self.move_step * DIRECTIONS[np.clip(act - 2, 0, 7)]
+        w, h = map_size[game, 0], map_size[game, 1]
+        step = np.clip(step.real, 0.0, w) + 1j * np.clip(step.imag, 0.0, h)
+        on_target = act >= N_FIXED
+        enemy = on_target & (u.alliance[game, np.minimum(col, u.x.shape[1] - 1)] == ENEMY)
+        kind = np.where(act == 1, STOP, np.where(enemy, ATTACK, MOVE)).astype(np.int8)
+        goal = np.where(act == 1, 0j, np.where(on_target, target_pos, step))
+        goal = goal.real.astype(np.float32) + 1j * goal.imag.astype(np.float32)  # as Orders carry it
+        return ordered, kind, goal, np.where(enemy, col, -1)
+
+    def team_counts(self, prev: Units, now: Units) -> dict[str, np.ndarray]:
+        """Per game, between two ``(E, U)`` snapshots: kills (enemies gone while seen), losses, damage
+        dealt and taken (health + shield lost, a killed unit's last value included), pick-ups gone."""
+        life_prev, life_now = prev.health + prev.shield, now.health + now.shield
+        same = (prev.tag[:, :, None] == now.tag[:, None, :]) & (now.alliance != 0)[:, None, :]
+        found = same.any(axis=2)
+        after = np.where(found, (same * life_now[:, None, :]).sum(axis=2), 0.0)
+        mine, enemy, neutral = prev.alliance == SELF, prev.alliance == ENEMY, prev.alliance == NEUTRAL
+        killed = enemy & ~found & prev.visible  # dead, or gone out of sight: dead only if its spot is still seen
+        if self.spec.fog and killed.any():
+            eyes = np.concatenate([prev.x + 1j * prev.y, now.x + 1j * now.y], axis=1)
+            is_eye = np.concatenate([prev.alliance == SELF, now.alliance == SELF], axis=1)
+            sight = np.where(is_eye, _SIGHT[_type_rows(np.concatenate([prev.unit_type, now.unit_type], axis=1))], -1.0)
+            spot = prev.x + 1j * prev.y
+            killed &= (np.abs(spot[:, :, None] - eyes[:, None, :]) <= sight[:, None, :]).any(axis=2)
+        return {
+            "kills": killed.sum(axis=1),
+            "losses": (mine & ~found).sum(axis=1),
+            "damage_dealt": np.where(killed, life_prev, 0.0).sum(axis=1)
+            + np.where(enemy & found, np.maximum(0.0, life_prev - after), 0.0).sum(axis=1),
+            "damage_taken": np.where(mine, life_prev - after, 0.0).sum(axis=1),
+            "shards_collected": (neutral & ~found).sum(axis=1),
+        }
 
 
 class SC2Env(ParallelEnv):
@@ -118,52 +308,26 @@ class SC2Env(ParallelEnv):
         reward: str = "score",
         render_mode: str | None = None,
     ) -> None:
-        if k_allies < 0 or k_targets < 1 or move_step <= 0:
-            raise ValueError(
-                f"need k_allies >= 0, k_targets >= 1, move_step > 0; got {k_allies}, {k_targets}, {move_step}"
-            )
         if render_mode is not None:
             raise ValueError(f"render_mode must be None, got {render_mode!r}")
-        if reward not in REWARDS:
-            raise ValueError(f"unknown sc2 reward {reward!r}; expected one of {', '.join(REWARDS)}")
+        check_reward(reward)
         self.backend, self.reward = backend, reward
         self.spec = minigame(backend.map_name)
-        self.k_allies, self.k_targets, self.move_step = k_allies, k_targets, move_step
-        self.see_through_fog = see_through_fog
+        self.features = Features(self.spec, k_allies, k_targets, move_step, see_through_fog)
         self.render_mode = render_mode
         self.limit_loops = self.spec.limit_loops
         self.episode_steps = -(-self.limit_loops // backend.step_mul)
         self.possible_agents = [f"marine_{i}" for i in range(self.spec.agent_slots)]
         self.agents: list[str] = []
         self.map_size: tuple[float, float] = self.spec.size  # the frames' own from reset on
-        self.obs_dim = OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * k_targets + 1
-        low, high = np.zeros(self.obs_dim, np.float32), np.ones(self.obs_dim, np.float32)
-        starts = [OWN_DIM + ALLY_DIM * a for a in range(k_allies)]
-        starts += [OWN_DIM + ALLY_DIM * k_allies + TARGET_DIM * t for t in range(k_targets)]
-        for start in starts:  # dx, dy in [-1, 1]; distance in [0, 1.5]
-            low[start + 1 : start + 3], high[start + 3] = -1.0, 1.5
-        self.low, self.high = low, high
-        self._own_cols = np.r_[1, 2, 3, 0, 0, 4:UNIT_DIM]  # table columns -> own features (x, y set apart)
-        # per alliance (0: no unit): 0 for an ally candidate (row 0) or a target candidate (row 1), else inf
-        self._penalty = np.full((2, NEUTRAL + 2), np.inf)
-        self._penalty[0, SELF] = 0.0
-        self._penalty[1, NEUTRAL if self.spec.neutral_targets else ENEMY] = 0.0
-        self.n_actions = N_FIXED + k_targets
-        self._obs_space = spaces.Dict(
-            {
-                "observation": spaces.Box(low, high, dtype=np.float32),
-                "action_mask": spaces.Box(0, 1, (self.n_actions,), np.int8),
-            }
-        )
-        self._act_space = spaces.Discrete(self.n_actions)
 
     def observation_space(self, agent: str) -> spaces.Dict:
         """The (shared) observation space."""
-        return self._obs_space
+        return self.features.observation_space
 
     def action_space(self, agent: str) -> spaces.Discrete:
         """The (shared) action space."""
-        return self._act_space
+        return self.features.action_space
 
     # -- episode ------------------------------------------------------------------------------
 
@@ -173,11 +337,11 @@ class SC2Env(ParallelEnv):
         self._agent_tag: dict[str, int] = {}  # the unit of each agent name given out this episode
         self._tag_agent: dict[int, str] = {}
         self._last_pos: dict[str, complex] = {}  # where each agent's unit was last seen
-        self._prev, self._scale = frame, float(max(frame.map_size))
+        self._prev = frame
         self.map_size = frame.map_size
         self.agents = self._join(frame)
-        obs, own = self._observe(frame, self.agents)
-        return obs, self._infos(frame, frame, self.agents, own)
+        obs = self._observe(frame, self.agents)
+        return obs, self._infos(frame, frame, self.agents)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Order every live agent's unit, advance the backend one agent step, observe."""
@@ -185,8 +349,8 @@ class SC2Env(ParallelEnv):
         live = self._join(frame)
         alive, before = set(live), set(self.agents)
         reported = self.agents + [a for a in live if a not in before]  # the acting agents, then who joined
-        obs, own = self._observe(frame, reported)
-        infos = self._infos(self._prev, frame, reported, own)
+        obs = self._observe(frame, reported)
+        infos = self._infos(self._prev, frame, reported)
         reward = float(frame.score - self._prev.score)
         if self.reward == "damage_dealt" and reported:
             reward += DAMAGE_REWARD * infos[reported[0]]["damage_dealt"]
@@ -202,7 +366,7 @@ class SC2Env(ParallelEnv):
         """Close the backend."""
         self.backend.close()
 
-    # -- agents and orders --------------------------------------------------------------------
+    # -- agents, orders, observations, infos ----------------------------------------------------
 
     def _join(self, frame: Frame) -> list[str]:
         """New own units take the next unused agent names; returns the live agents, in name order."""
@@ -216,176 +380,60 @@ class SC2Env(ParallelEnv):
 
     def _orders(self, actions: dict[str, Any]) -> Orders:
         """Actions of the live agents -> orders for their units (a masked choice is a no-op)."""
-        tags, kinds, goals, targets = [], [], [], []
-        u, (width, height) = self._prev.units, self._prev.map_size
-        for agent in self.agents:
-            act = int(actions.get(agent, 0))
-            i = self._obs_row[agent]
-            if not (0 < act < self.n_actions and self._mask[i, act]):
-                continue  # no-op: the unit keeps its order
-            tags.append(self._agent_tag[agent])
-            target = 0
-            if act == 1:
-                kinds.append(STOP)
-                goals.append(0j)
-            elif act < N_FIXED:
-                kinds.append(MOVE)
-                goal = self._pos[i] + self.move_step * _DIRECTIONS[act - 2]
-                goals.append(complex(min(max(goal.real, 0.0), width), min(max(goal.imag, 0.0), height)))
-            else:
-                j = self._target_rows[i][act - N_FIXED]
-                goals.append(complex(u.x[j], u.y[j]))
-                if u.alliance[j] == ENEMY:
-                    kinds.append(ATTACK)
-                    target = int(u.tag[j])
-                else:  # a pick-up: walk onto it
-                    kinds.append(MOVE)
-            targets.append(target)
-        if not tags:
+        agents = self.agents
+        if not agents:
             return Orders()
-        goal = np.array(goals)
+        act = np.array([int(actions.get(a, 0)) for a in agents])
+        rows = [self._seen_row[a] for a in agents]
+        seen = {k: v[rows] for k, v in self._seen.items()}
+        ordered, kind, goal, target = self.features.decode(
+            self._units, act, seen, np.zeros(len(agents), np.int64), self._pos[rows], self._size
+        )
+        tags = np.array([self._agent_tag[a] for a in agents], np.int64)
+        target_tag = np.where(target >= 0, self._units.tag[0, np.maximum(target, 0)], 0)
         return Orders(
-            tag=np.array(tags, np.int64),
-            kind=np.array(kinds, np.int8),
-            x=goal.real.astype(np.float32),
-            y=goal.imag.astype(np.float32),
-            target=np.array(targets, np.int64),
+            tag=tags[ordered],
+            kind=kind[ordered],
+            x=goal.real[ordered].astype(np.float32),
+            y=goal.imag[ordered].astype(np.float32),
+            target=target_tag[ordered].astype(np.int64),
         )
 
-    # -- observations -------------------------------------------------------------------------
+    def _observe(self, frame: Frame, agents: list[str]) -> dict:
+        """Observations of ``agents`` (an agent whose unit just died observes from where it fell); keeps
+        what ``_orders`` and ``_infos`` need."""
+        u = batch_of_one(frame.units)
+        n = u.tag.shape[1]
+        col_of = dict(zip(frame.units.tag.tolist(), range(n), strict=True))
+        cols = np.array([col_of.get(self._agent_tag[a], n) for a in agents], np.int64)
+        pos = np.array([complex(frame.units.x[c], frame.units.y[c]) if c < n else self._last_pos.get(a, 0j)
+                        for a, c in zip(agents, cols.tolist(), strict=True)], np.complex128)  # fmt: skip
+        self._last_pos = dict(zip(agents, pos.tolist(), strict=True))
+        size = np.array([frame.map_size], np.float64)
+        time_left = np.array([max(0.0, 1.0 - frame.game_loop / self.limit_loops)])
+        zeros = np.zeros(len(agents), np.int64)
+        seen = self.features.observe(u, zeros, cols, pos, time_left, size)
+        self._units, self._seen, self._pos, self._size = u, seen, pos, size
+        self._seen_row = {a: i for i, a in enumerate(agents)}
+        return {a: {"observation": seen["obs"][i], "action_mask": seen["mask"][i]} for i, a in enumerate(agents)}
 
-    def _observe(self, frame: Frame, agents: list[str]) -> tuple[dict, dict]:
-        """Observations of ``agents`` (an agent whose unit just died observes from where it fell).
-
-        Also keeps, per observation row, what ``_orders`` needs to decode the next actions.
-        """
-        u, n_agents, ka, kt = frame.units, len(agents), self.k_allies, self.k_targets
-        n = len(u.tag)
-        row_of = dict(zip(u.tag.tolist(), range(n), strict=True))
-        rows_list = [row_of.get(self._agent_tag[a], n) for a in agents]  # n: the unit is gone
-        rows = np.array(rows_list, np.int64)
-        # per unit, and a last row for empty slots and the dead: visible, health, shield, cooldown,
-        # type (all 0); kind (a row of the per-type tables); position; alliance (0: none)
-        kind = np.full(n + 1, len(UNIT_TYPES))
-        kind[:n] = _type_rows(u.unit_type)
-        table = np.zeros((n + 1, UNIT_DIM), np.float32)
-        table[:n, 0] = u.visible
-        np.divide(u.health, np.maximum(u.health_max, 1e-6), out=table[:n, 1])
-        np.divide(u.shield, np.maximum(u.shield_max, 1e-6), out=table[:n, 2])
-        np.minimum(u.weapon_cooldown / _PERIOD[kind[:n]], 1.0, out=table[:n, 3])
-        table[:n, 4:] = _ONEHOT[kind[:n]]
-        pos_all = np.zeros(n + 1, np.complex128)
-        pos_all.real[:n], pos_all.imag[:n] = u.x, u.y
-        pos = pos_all[rows]
-        for i, r in enumerate(rows_list):
-            if r == n:
-                pos[i] = self._last_pos.get(agents[i], 0j)
-        self._pos = pos.tolist()
-        self._last_pos = dict(zip(agents, self._pos, strict=True))
-
-        # the k nearest allies (own units but oneself) and targets (enemies or pick-ups) of each agent:
-        # distances to every unit, plus inf where a unit is not a candidate; at least k columns
-        alliance = np.zeros(max(n + 1, ka, kt), np.int64)
-        alliance[:n] = u.alliance
-        penalty = self._penalty[:, alliance]
-        if self.spec.fog and not self.see_through_fog:
-            penalty[1, :n][~u.visible] = np.inf
-        d = np.full((2, n_agents, len(alliance)), np.inf)
-        d[:, :, : n + 1] = np.abs(pos[:, None] - pos_all[None, :])
-        d += penalty[:, None, :]
-        d[0, np.arange(n_agents), rows] = np.inf  # not oneself (a dead agent's row n is inf anyway)
-        cols, sd = np.argsort(d, axis=2, kind="stable"), np.sort(d, axis=2, kind="stable")
-        idx = np.concatenate([cols[0, :, :ka], cols[1, :, :kt]], axis=1)
-        sd = np.concatenate([sd[0, :, :ka], sd[1, :, :kt]], axis=1)
-        present = sd < np.inf
-        idx = np.where(present, idx, n)
-        rel = (pos_all[idx] - pos[:, None]) * (present / self._scale)
-        blocks = np.empty((n_agents, ka + kt, TARGET_DIM), np.float32)
-        blocks[..., 0] = present
-        blocks[..., 1], blocks[..., 2], blocks[..., 3] = rel.real, rel.imag, np.abs(rel)
-        blocks[..., 4 : 4 + UNIT_DIM] = table[idx]
-        t_idx = idx[:, ka:]
-        radius = np.zeros(n + 1)
-        radius[:n] = u.radius
-        reach = _RANGE[kind[rows]] + radius[rows]  # own weapon range and radius
-        blocks[:, ka:, -1] = sd[:, ka:] - radius[t_idx] <= reach[:, None]  # edge to edge; inf never in range
-
-        obs = np.empty((n_agents, self.obs_dim), np.float32)
-        obs[:, :OWN_DIM] = table[rows][:, self._own_cols]
-        obs[:, 3], obs[:, 4] = pos.real / frame.map_size[0], pos.imag / frame.map_size[1]
-        obs[:, OWN_DIM : OWN_DIM + ALLY_DIM * ka] = blocks[:, :ka, :ALLY_DIM].reshape(n_agents, -1)
-        obs[:, OWN_DIM + ALLY_DIM * ka : -1] = blocks[:, ka:].reshape(n_agents, -1)
-        obs[:, -1] = max(0.0, 1.0 - frame.game_loop / self.limit_loops)
-        np.clip(obs[:, 3:5], 0.0, 1.0, out=obs[:, 3:5])  # a backend may place a unit off the playable area
-        mask = np.ones((n_agents, self.n_actions), np.int8)
-        mask[:, N_FIXED:] = table[t_idx, 0]  # a present, visible target (row n: zeros)
-        # what _orders needs to turn the next actions into orders
-        self._obs_row = {a: i for i, a in enumerate(agents)}
-        self._mask, self._target_rows = mask, t_idx.tolist()
-
-        out = {a: {"observation": obs[i], "action_mask": mask[i]} for i, a in enumerate(agents)}
-        nearest = np.where(present, sd, -1.0)
-        own = {
-            "health": table[rows, 1].tolist(),
-            "nearest_target_distance": nearest[:, ka].tolist(),
-            "nearest_ally_distance": nearest[:, 0].tolist() if ka else [-1.0] * n_agents,
-        }
-        return out, own
-
-    # -- infos --------------------------------------------------------------------------------
-
-    def _infos(self, prev: Frame, frame: Frame, agents: list[str], own: dict[str, list]) -> dict[str, dict]:
+    def _infos(self, prev: Frame, frame: Frame, agents: list[str]) -> dict[str, dict]:
         """Team-wide counts of this step (see the module docstring) and each agent's own values."""
+        counts = self.features.team_counts(batch_of_one(prev.units), batch_of_one(frame.units))
+        team: dict[str, Any] = {k: v[0].item() for k, v in counts.items()}
+        team["score"], team["game_loop"] = float(frame.score), int(frame.game_loop)
         p, q = prev.units, frame.units
         life_prev = dict(zip(p.tag.tolist(), (p.health + p.shield).tolist(), strict=True))
         life_now = dict(zip(q.tag.tolist(), (q.health + q.shield).tolist(), strict=True))
-        team = self._team_counts(p, q, life_prev, life_now)
-        team["score"], team["game_loop"] = float(frame.score), int(frame.game_loop)
+        seen = self._seen
         infos = {}
         for i, agent in enumerate(agents):
             tag = self._agent_tag[agent]
             infos[agent] = {
                 **team,
                 "own_damage_taken": max(0.0, life_prev.get(tag, 0.0) - life_now.get(tag, 0.0)),
-                "health": own["health"][i],
-                "nearest_target_distance": own["nearest_target_distance"][i],
-                "nearest_ally_distance": own["nearest_ally_distance"][i],
+                "health": float(seen["health"][i]),
+                "nearest_target_distance": float(seen["nearest_target"][i]),
+                "nearest_ally_distance": float(seen["nearest_ally"][i]),
             }
         return infos
-
-    def _team_counts(self, prev: Units, now: Units, life_prev: dict, life_now: dict) -> dict[str, float]:
-        """Kills, losses, damage and pick-ups between two frames, from tags that disappear and life lost."""
-        counts = {"kills": 0, "losses": 0, "damage_dealt": 0.0, "damage_taken": 0.0, "shards_collected": 0}
-        eyes = None
-        for tag, alliance, visible, x, y in zip(
-            prev.tag.tolist(),
-            prev.alliance.tolist(),
-            prev.visible.tolist(),
-            prev.x.tolist(),
-            prev.y.tolist(),
-            strict=True,
-        ):
-            before, after = life_prev[tag], life_now.get(tag)
-            if alliance == SELF:
-                counts["damage_taken"] += before - (after if after is not None else 0.0)
-                counts["losses"] += after is None
-            elif alliance == ENEMY:
-                if after is None:  # dead, or gone out of sight: dead only if its spot is still seen
-                    if visible and self.spec.fog and eyes is None:
-                        eyes = self._eyes(prev, now)
-                    if visible and (not self.spec.fog or (np.abs(eyes[0] - complex(x, y)) <= eyes[1]).any()):
-                        counts["kills"] += 1
-                        counts["damage_dealt"] += before
-                else:
-                    counts["damage_dealt"] += max(0.0, before - after)
-            elif alliance == NEUTRAL:
-                counts["shards_collected"] += after is None
-        return counts
-
-    @staticmethod
-    def _eyes(prev: Units, now: Units) -> tuple[np.ndarray, np.ndarray]:
-        """Positions and sight radii of own units in either frame."""
-        mine_prev, mine_now = prev.alliance == SELF, now.alliance == SELF
-        pos = np.concatenate([prev.x[mine_prev] + 1j * prev.y[mine_prev], now.x[mine_now] + 1j * now.y[mine_now]])
-        sight = _SIGHT[_type_rows(np.concatenate([prev.unit_type[mine_prev], now.unit_type[mine_now]]))]
-        return pos, sight

@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from envs.sc2.env import ALLY_DIM, N_FIXED, OWN_DIM, TARGET_DIM, SC2Env
+from envs.sc2.env import ALLY_DIM, DIRECTIONS, N_FIXED, OWN_DIM, TARGET_DIM, SC2Env
 from envs.sc2.units import UNIT_TYPES, ZERGLING
 
-_DIRECTIONS = np.exp(1j * np.pi / 4 * np.arange(8))  # the env's move directions
 _BANELING, _ZERGLING = [u.name for u in UNIT_TYPES].index("Baneling"), [u.name for u in UNIT_TYPES].index("Zergling")
 Observations = dict[str, dict[str, np.ndarray]]
 
@@ -64,8 +63,9 @@ class View:
         mask = np.stack([obs[a]["action_mask"] for a in agents])[:, N_FIXED:].astype(bool)
         width, height = env.map_size
         pos = x[:, 3] * width + 1j * x[:, 4] * height
-        start = OWN_DIM + ALLY_DIM * env.k_allies
-        t = x[:, start : start + TARGET_DIM * env.k_targets].reshape(len(agents), env.k_targets, TARGET_DIM)
+        start = OWN_DIM + ALLY_DIM * env.features.k_allies
+        kt = env.features.k_targets
+        t = x[:, start : start + TARGET_DIM * kt].reshape(len(agents), kt, TARGET_DIM)
         scale = max(width, height)
         t_pos = pos[:, None] + (t[..., 1] + 1j * t[..., 2]) * scale
         return cls(agents, pos, x[:, 2], mask, t_pos, t[..., 5], t[..., 8 : 8 + len(UNIT_TYPES) + 1].argmax(axis=2))
@@ -79,7 +79,7 @@ class View:
 
 def _towards(here: complex, there: complex) -> int:
     """The move action whose direction is closest to ``there - here``."""
-    return 2 + int(np.argmax((_DIRECTIONS * np.conj(there - here)).real))
+    return 2 + int(np.argmax((DIRECTIONS * np.conj(there - here)).real))
 
 
 class Scripted:
