@@ -25,9 +25,8 @@ import torch
 from gymnasium import spaces
 
 import envs
-from repaint_ma.learner import env_factory, train
+from repaint_ma.learner import make_vec, train
 from repaint_ma.networks import ActorCritic, save_policy
-from repaint_ma.rollout import VecParallelEnv
 from repaint_ma.scenario import Scenario, from_dict
 
 
@@ -51,7 +50,7 @@ def ours_sps(sc: Scenario, tmp: Path) -> tuple[float, float]:
 
 def repaint_scenario(sc: Scenario, tmp: Path) -> Scenario:
     """The same scenario in repaint mode, with an untrained teacher of the right spaces."""
-    vec = VecParallelEnv([env_factory(sc)], agent_indicator=sc.ppo.agent_indicator)
+    vec = make_vec(sc, 1)
     teacher_dir = tmp / "teacher"
     teacher_dir.mkdir(exist_ok=True)
     save_policy(ActorCritic(vec.obs_dim, vec.action_space, sc.ppo.hidden), teacher_dir / "policy.pt")
@@ -67,8 +66,8 @@ def repaint_scenario(sc: Scenario, tmp: Path) -> Scenario:
 
 
 def raw_sps(sc: Scenario, total_steps: int) -> float:
-    """Random legal actions through the same vector of envs, no learner."""
-    vec = VecParallelEnv([env_factory(sc)] * sc.ppo.num_envs, agent_indicator=sc.ppo.agent_indicator)
+    """Random legal actions through the learner's vector of envs (``make_vec``), no learner."""
+    vec = make_vec(sc, sc.ppo.num_envs)
     vec.reset(0)
     rng = np.random.default_rng(0)
     space = vec.action_space

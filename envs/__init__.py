@@ -24,15 +24,22 @@ from typing import Any
 
 from pettingzoo import ParallelEnv
 
+EPISODE_SEED_STRIDE = 100_003  # a vector's env e plays its j-th episode on seed + e + STRIDE * j (a prime)
+
 # id -> ("module:callable", default kwargs)
 _REGISTRY: dict[str, tuple[str, dict[str, Any]]] = {}
+# id -> "module:callable" building a native batch of the env (see ``make_vec``)
+_VECTOR: dict[str, str] = {}
 
 
-def register(env_id: str, entry_point: str, **default_kwargs: Any) -> None:
-    """Register ``env_id`` as ``module:callable`` (imported on first ``make``)."""
+def register(env_id: str, entry_point: str, vector: str | None = None, **default_kwargs: Any) -> None:
+    """Register ``env_id`` as ``module:callable`` (imported on first ``make``); ``vector`` names the
+    callable of its native batch, if it has one."""
     if env_id in _REGISTRY:
         raise ValueError(f"environment id {env_id!r} is already registered")
     _REGISTRY[env_id] = (entry_point, default_kwargs)
+    if vector is not None:
+        _VECTOR[env_id] = vector
 
 
 def registered_ids() -> list[str]:
@@ -67,6 +74,20 @@ def make(env_id: str, **kwargs: Any) -> ParallelEnv:
     return factory(**{**defaults, **kwargs})
 
 
+def make_vec(env_id: str, num_envs: int, agent_indicator: bool, autoreset: bool, env_offset: int, **kwargs: Any) -> Any:
+    """A native batch of ``num_envs`` copies of ``env_id`` (one object stepping them all in NumPy), or
+    None where the id (or these ``kwargs``) has none. It has the interface and behaviour of
+    ``repaint_ma.rollout.VecParallelEnv`` over ``make(env_id, **kwargs)``: same observations, masks,
+    rewards and episode seeds, which the tests check.
+    """
+    make(env_id, **kwargs).close()  # the same errors as ``make`` for a bad id or bad kwargs
+    if env_id not in _VECTOR:
+        return None
+    defaults = _REGISTRY[env_id][1]
+    factory = _resolve(_VECTOR[env_id])
+    return factory(num_envs, agent_indicator, autoreset, env_offset, **{**defaults, **kwargs})
+
+
 for _gym_id in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCarContinuous-v0"):
     register(f"classic/{_gym_id}", "envs.classic:GymParallelEnv", gym_id=_gym_id)
 register("mujoco/Reacher", "envs.mujoco:reacher")
@@ -81,4 +102,4 @@ for _game in (
     "DefeatRoaches",
     "DefeatZerglingsAndBanelings",
 ):
-    register(f"sc2/{_game}", "envs.sc2:make_minigame", map_name=_game)
+    register(f"sc2/{_game}", "envs.sc2:make_minigame", vector="envs.sc2.vector:make_vector", map_name=_game)

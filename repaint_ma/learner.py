@@ -58,13 +58,20 @@ def env_factory(sc: Scenario) -> Callable[[], ParallelEnv]:
 
 def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecParallelEnv | ShardedVecParallelEnv:
     """``num_envs`` copies of the target env: in ``ppo.workers`` worker processes or Ray actors
-    (``ppo.backend``), or, with no workers, in this process."""
-    fns, ppo = [env_factory(sc)] * num_envs, sc.ppo
+    (``ppo.backend``), or, with no workers, in this process. Each process holds its envs as the env's
+    native batch where it has one (``envs.make_vec``: sc2 on the builtin engine), else as a
+    ``VecParallelEnv``; both give the same transitions."""
+    ppo, factory, kwargs = sc.ppo, env_factory(sc), sc.env_kwargs
+
+    def build(n: int, offset: int) -> VecParallelEnv:
+        native = envs.make_vec(sc.env.id, n, ppo.agent_indicator, autoreset, offset, **kwargs)
+        return native if native is not None else VecParallelEnv([factory] * n, ppo.agent_indicator, autoreset, offset)
+
     if ppo.backend == "ray":
-        return RayVecParallelEnv(fns, max(ppo.workers, 1), ppo.agent_indicator, autoreset, ppo.ray_address)
+        return RayVecParallelEnv(build, num_envs, max(ppo.workers, 1), ppo.ray_address)
     if ppo.workers > 0:
-        return SubprocVecParallelEnv(fns, ppo.workers, ppo.agent_indicator, autoreset)
-    return VecParallelEnv(fns, ppo.agent_indicator, autoreset)
+        return SubprocVecParallelEnv(build, num_envs, ppo.workers)
+    return build(num_envs, 0)
 
 
 def scenario_teacher(sc: Scenario, vec: VecParallelEnv) -> Teacher:

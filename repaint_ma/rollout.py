@@ -16,10 +16,9 @@ import torch
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from envs import EPISODE_SEED_STRIDE
 from repaint_ma.networks import ActorCritic
 from repaint_ma.teacher import Teacher
-
-EPISODE_SEED_STRIDE = 100_003  # a prime above any num_envs: episode seeds never collide
 
 
 class VecParallelEnv:

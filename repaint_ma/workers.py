@@ -1,11 +1,12 @@
-"""Rollout workers: the envs of a ``VecParallelEnv`` split into shards stepped elsewhere.
+"""Rollout workers: the envs of a vector split into shards stepped elsewhere.
 
 ``SubprocVecParallelEnv`` (worker processes on this machine) and ``RayVecParallelEnv`` (Ray
 actors: a local Ray, or a cluster via ``ray.init(address=...)``) have the interface of
 ``VecParallelEnv`` (``obs``, ``masks``, ``alive``, ``step``, ``reset``, ...), so the learner
-does not know which one it drives. Each shard owns a contiguous share of the envs as a
-``VecParallelEnv`` with its global env offset, so episode seeds, and therefore metrics, are
-those of the single-process vector. The learner batches the policy forward over every slot.
+does not know which one it drives. Each shard owns a contiguous share of the envs as a local
+vector (``build(num_envs, env_offset)``: a ``VecParallelEnv``, or the env's native batch) with its
+global env offset, so episode seeds, and therefore metrics, are those of the single-process vector.
+The learner batches the policy forward over every slot.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
-from pettingzoo import ParallelEnv
 
 from repaint_ma.rollout import VecParallelEnv
 
+Build = Callable[[int, int], Any]  # (num_envs, env_offset) -> a local vector (VecParallelEnv's interface)
 _SPEC = ("agents", "num_agents", "has_mask", "base_obs_dim", "obs_dim", "mask_dim", "action_space")
 
 
 class Shard:
     """One worker's share of the envs; every method's reply is plain data."""
 
-    def __init__(self, env_fns: list, agent_indicator: bool, autoreset: bool, offset: int) -> None:
-        self.vec = VecParallelEnv(env_fns, agent_indicator, autoreset, env_offset=offset)
+    def __init__(self, build: Build, num_envs: int, offset: int) -> None:
+        self.vec: VecParallelEnv = build(num_envs, offset)
 
     def spec(self) -> dict[str, Any]:
         return {k: getattr(self.vec, k) for k in _SPEC}
@@ -83,12 +84,12 @@ class ShardedVecParallelEnv:
         return {k: np.concatenate([r[0][k] for r in replies]) for k in replies[0][0]}
 
 
-def _split(env_fns: list, workers: int) -> list[np.ndarray]:
-    return np.array_split(np.arange(len(env_fns)), min(workers, len(env_fns)))
+def _split(num_envs: int, workers: int) -> list[np.ndarray]:
+    return np.array_split(np.arange(num_envs), min(workers, num_envs))
 
 
-def _serve(conn: Connection, env_fns: list, agent_indicator: bool, autoreset: bool, offset: int) -> None:
-    shard = Shard(env_fns, agent_indicator, autoreset, offset)
+def _serve(conn: Connection, build: Build, num_envs: int, offset: int) -> None:
+    shard = Shard(build, num_envs, offset)
     while True:
         method, args = conn.recv()
         conn.send(getattr(shard, method)(*args))
@@ -99,26 +100,19 @@ def _serve(conn: Connection, env_fns: list, agent_indicator: bool, autoreset: bo
 class SubprocVecParallelEnv(ShardedVecParallelEnv):
     """Shards in ``workers`` forked processes, talking over pipes."""
 
-    def __init__(
-        self,
-        env_fns: list[Callable[[], ParallelEnv]],
-        workers: int,
-        agent_indicator: bool = False,
-        autoreset: bool = True,
-    ) -> None:
+    def __init__(self, build: Build, num_envs: int, workers: int) -> None:
         ctx = mp.get_context("fork")  # env factories are closures: inherit them, don't pickle
-        shares = _split(env_fns, workers)
+        shares = _split(num_envs, workers)
         self.conns, self.procs = [], []
         for share in shares:
             parent, child = ctx.Pipe()
-            fns = [env_fns[i] for i in share]
-            args = (child, fns, agent_indicator, autoreset, int(share[0]))
+            args = (child, build, len(share), int(share[0]))
             proc = ctx.Process(target=_serve, args=args, daemon=True)
             proc.start()
             child.close()
             self.conns.append(parent)
             self.procs.append(proc)
-        super().__init__(len(env_fns), shares)
+        super().__init__(num_envs, shares)
 
     def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
         for conn, a in zip(self.conns, args, strict=True):
@@ -134,14 +128,7 @@ class SubprocVecParallelEnv(ShardedVecParallelEnv):
 class RayVecParallelEnv(ShardedVecParallelEnv):
     """Shards as Ray actors. Joins ``address`` if given, else starts a local Ray."""
 
-    def __init__(
-        self,
-        env_fns: list[Callable[[], ParallelEnv]],
-        workers: int,
-        agent_indicator: bool = False,
-        autoreset: bool = True,
-        address: str | None = None,
-    ) -> None:
+    def __init__(self, build: Build, num_envs: int, workers: int, address: str | None = None) -> None:
         import ray
 
         if not ray.is_initialized():
@@ -151,12 +138,9 @@ class RayVecParallelEnv(ShardedVecParallelEnv):
         # once, which whole-CPU reservations would deadlock on a small cluster; SPREAD places
         # the actors over the cluster's nodes
         remote_shard = ray.remote(num_cpus=0, scheduling_strategy="SPREAD")(Shard)
-        shares = _split(env_fns, workers)
-        self.actors = [
-            remote_shard.remote([env_fns[i] for i in share], agent_indicator, autoreset, int(share[0]))
-            for share in shares
-        ]
-        super().__init__(len(env_fns), shares)
+        shares = _split(num_envs, workers)
+        self.actors = [remote_shard.remote(build, len(share), int(share[0])) for share in shares]
+        super().__init__(num_envs, shares)
 
     def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
         return self._ray.get([getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)])

@@ -47,6 +47,8 @@ five); the side is drawn at random at every wave.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, STOP, Frame, Orders, Units
@@ -492,24 +494,26 @@ class BuiltinEngine:
         seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1).ravel()
         self.visible = (seen | self.own) & alive
 
-    def units(self, e: int) -> Units:
-        """Game ``e``'s units as a :class:`Units` snapshot (rows in tag order)."""
-        rows = slice(e * self.capacity, e * self.capacity + int(self.n_used[e]))
-        k = self.kind[rows]
-        zeros = np.zeros(len(k), np.float32)
+    def batch_units(self) -> Units:
+        """Every game's units as one :class:`Units` snapshot of ``(num_envs, capacity)`` arrays (game ``e``
+        in row ``e``, units in tag order, then empty slots of alliance 0)."""
+        E, U = self.num_envs, self.capacity
+        k = self.kind.reshape(E, U)
+        z = self.z.reshape(E, U)
+        zeros = np.zeros((E, U), np.float32)
         return Units(
-            tag=self.tag[rows].copy(),
-            alliance=_ALLIANCE[self.team[rows]],
+            tag=self.tag.reshape(E, U).copy(),
+            alliance=_ALLIANCE[self.team.reshape(E, U)],
             unit_type=_TYPE_ID[k],
-            x=self.z[rows].real.astype(np.float32),
-            y=self.z[rows].imag.astype(np.float32),
-            health=np.maximum(self.hp[rows], 0.0).astype(np.float32),
+            x=z.real.astype(np.float32),
+            y=z.imag.astype(np.float32),
+            health=np.maximum(self.hp.reshape(E, U), 0.0).astype(np.float32),
             health_max=_HEALTH[k].astype(np.float32),
             shield=zeros,
             shield_max=zeros,
-            weapon_cooldown=np.maximum(self.ready[rows] - self.game_loop[e], 0.0).astype(np.float32),
-            radius=self.radius[rows].astype(np.float32),
-            visible=self.visible[rows].copy(),
+            weapon_cooldown=np.maximum(self.ready.reshape(E, U) - self.game_loop[:, None], 0.0).astype(np.float32),
+            radius=self.radius.reshape(E, U).astype(np.float32),
+            visible=self.visible.reshape(E, U).copy(),
         )
 
 
@@ -549,5 +553,7 @@ class BuiltinBackend:
 
     def _frame(self) -> Frame:
         eng = self.engine
+        n, batch = int(eng.n_used[0]), eng.batch_units()
+        units = Units(**{f.name: getattr(batch, f.name)[0, :n] for f in fields(Units)})
         over = bool(eng.over()[0])
-        return Frame(eng.units(0), int(eng.game_loop[0]), float(eng.score[0]), over, (eng.width, eng.height))
+        return Frame(units, int(eng.game_loop[0]), float(eng.score[0]), over, (eng.width, eng.height))

@@ -261,7 +261,8 @@ class Features:
     def team_counts(self, prev: Units, now: Units) -> dict[str, np.ndarray]:
         """Per game, between two ``(E, U)`` snapshots: kills (enemies gone while seen), losses, damage
         dealt and taken (health + shield lost, a killed unit's last value included), pick-ups gone."""
-        life_prev, life_now = prev.health + prev.shield, now.health + now.shield
+        life_prev = prev.health.astype(np.float64) + prev.shield
+        life_now = now.health.astype(np.float64) + now.shield
         same = (prev.tag[:, :, None] == now.tag[:, None, :]) & (now.alliance != 0)[:, None, :]
         found = same.any(axis=2)
         after = np.where(found, (same * life_now[:, None, :]).sum(axis=2), 0.0)
