@@ -18,7 +18,9 @@ Each game loop of the combat maps, in this order:
 1. target acquisition: an idle enemy takes the nearest Marine within its sight (at any distance once
    it has been hit) and attacks it until one of them dies, chasing it. An idle Marine (after ``STOP``,
    after reaching a ``MOVE`` point, or never ordered) fires at the nearest visible enemy within its
-   weapon range without moving (the game's auto-acquire, without its short chase);
+   weapon range without moving (the game's auto-acquire, without its short chase). A game skips these
+   scans while none of its idle units can possibly find a target (distances shrink by at most two top
+   speeds per loop; an idle Marine also waits for its weapon): exact, and most loops need none;
 2. a unit whose target is within weapon range (edge to edge) fires if its weapon is ready, otherwise
    waits; a unit with an attack order out of range moves towards its target; a unit with a ``MOVE``
    order moves (ignoring enemies, as the game's move command does) and goes idle on arrival;
@@ -144,6 +146,7 @@ class BuiltinEngine:
         self.next_tag = np.ones(num_envs, np.int64)
         self.n_used = np.zeros(num_envs, np.int64)  # rows holding units (live, or dead this step)
         self.wiped = np.zeros(num_envs, bool)  # every Marine is dead: the combat maps end [MG]
+        self.scan_at = np.zeros(num_envs, np.int64)  # game loop of each game's next target scan
         self.capacity = 0
         self._resize(capacity)
 
@@ -177,9 +180,18 @@ class BuiltinEngine:
         # edge distance = centre distance - rr_pen: infinite between units that do not fight each other
         self.rr_pen = np.where(self.hostile, radius[:, :, None] + radius[:, None, :], -np.inf)
         self.auto_range = np.where(self.own, self.range, -1.0)  # idle Marines fire within weapon range
+        self._stale = True  # orders' plan (``_plan``)
+        self.closing = 2 * float(self.speed.max(initial=0.0))  # the fastest two units' approach per loop
 
     def _alive(self) -> np.ndarray:
         return self.state < DEAD
+
+    def _idle(self, rows: np.ndarray) -> None:
+        """Units ``rows`` (indices or a mask) go idle: their games scan for targets at once."""
+        self.state[rows] = IDLE
+        self._stale = True
+        games = self.env_of[rows]
+        self.scan_at[games] = self.game_loop[games]
 
     def _game_rows(self, e: int, mask: np.ndarray) -> np.ndarray:
         """Flat rows of game ``e`` where ``mask`` holds."""
@@ -198,6 +210,7 @@ class BuiltinEngine:
         self.visible[rows] = not self.spec.fog or team == OWN
         self.next_tag[e] += n
         self.n_used[e] += n
+        self.scan_at[e] = self.game_loop[e]
         self._derive()
 
     def _compact(self) -> None:
@@ -282,7 +295,7 @@ class BuiltinEngine:
         mx, ex = (left, right) if self.rngs[e].random() < 0.5 else (right, left)
         marines = self._game_rows(e, self.own & self._alive())
         self.z[marines] = self._line(len(marines), mx)
-        self.state[marines] = IDLE
+        self._idle(marines)
         if self.map_name == "DefeatRoaches":  # [MG] 4 Roaches in a vertical line
             self._spawn(e, ROACH, FOE, self._line(4, ex, spacing=2 * ROACH.radius + 0.5))
         else:  # [MG] 6 Zerglings and 4 Banelings in a group: two columns of five
@@ -300,6 +313,7 @@ class BuiltinEngine:
         for name, (_, empty) in _ROWS.items():
             getattr(self, name)[rows] = empty
         self.game_loop[e], self.score[e], self.next_tag[e], self.n_used[e], self.wiped[e] = 0, 0.0, 1, 0, False
+        self.scan_at[e] = 0
         if self.opening is None:
             self._start(e)
         else:
@@ -322,19 +336,20 @@ class BuiltinEngine:
         valid_attack = (target >= 0) & self.foe[t] & self.visible[t] & self._alive()[t]
         valid_attack &= self.env_of[t] == self.env_of[rows]
         stop, move, attack = ok & (kind == STOP), ok & (kind == MOVE), ok & (kind == ATTACK) & valid_attack
-        self.state[rows[stop]] = IDLE
+        self._idle(rows[stop])
         self.state[rows[move]] = GO
         to = goal[move]
         self.goal[rows[move]] = np.clip(to.real, 0.0, self.width) + 1j * np.clip(to.imag, 0.0, self.height)
         self.state[rows[attack]] = HIT
         self.target[rows[attack]] = target[attack]
+        self._stale = True
 
     def step(self) -> None:
         """Run ``step_mul`` game loops of every game not over (a game stops at its end)."""
         if self._combat:
             for _ in range(self.step_mul):
                 active = ~self.over()
-                if not active.any():
+                if not np.count_nonzero(active):
                     break
                 self._loop(active)
         else:
@@ -357,7 +372,7 @@ class BuiltinEngine:
             reach = self.speed * self.step_mul
             arrived = go & (dist <= reach)
             self.z = np.where(arrived, self.goal, np.where(go, self.z + d / np.maximum(dist, 1e-12) * reach, self.z))
-            self.state[arrived] = IDLE
+            self._idle(arrived)
         # distance from each pick-up (column) to each Marine's (row) swept segment a -> b, per game
         a, b, p = start.reshape(E, U, 1), self.z.reshape(E, U, 1), self.z.reshape(E, 1, U)
         ab = b - a
@@ -381,45 +396,77 @@ class BuiltinEngine:
     def _loop(self, active: np.ndarray) -> None:
         """One game loop of every ``active`` combat game (see the module docstring for the order of events)."""
         E, U = self.num_envs, self.capacity
-        z, state, rows = self.z, self.state, self.rows
-        live = active[self.env_of]
-        idle = (state == IDLE) & live
-        # 1. the nearest foe of every unit (edge distances; inf between units that do not fight)
-        centre = np.abs(z.reshape(E, U, 1) - z.reshape(E, 1, U))  # (E, U, U)
-        edge = centre - self.rr_pen
-        if self.spec.fog:  # Marines see (and may target) enemies within their sight only
-            eyes = (self.own & self._alive()).reshape(E, U, 1)
-            seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1)  # (E, U): seen by a Marine
-            edge += np.where(self.own.reshape(E, U, 1) & ~seen[:, None, :], np.inf, 0.0)
-        nearest_col = edge.argmin(axis=2)
-        near = np.take_along_axis(edge, nearest_col[:, :, None], axis=2).ravel()
-        nearest = (nearest_col + np.arange(E)[:, None] * U).ravel()
-        acquire_range = np.where(self.foe, np.where(self.provoked, NEVER, self.sight), -1.0)
-        acquire = idle & (near <= acquire_range)
-        if acquire.any():
-            self.target[acquire] = nearest[acquire]
-            state[acquire] = HIT
+        z, state = self.z, self.state
+        live = True if np.count_nonzero(active) == len(active) else active[self.env_of]  # scalar: all run
+        scan = active & (self.game_loop >= self.scan_at)  # games where an idle unit may find a target
+        if np.count_nonzero(scan):
+            # 1. the nearest foe of every unit (edge distances; inf between units that do not fight)
+            idle = (state == IDLE) & scan[self.env_of]
+            centre = np.abs(z.reshape(E, U, 1) - z.reshape(E, 1, U))  # (E, U, U)
+            edge = centre - self.rr_pen
+            acquire_range = np.where(self.foe, np.where(self.provoked, NEVER, self.sight), -1.0)
+            # the schedule reads distances regardless of fog: an enemy may come into sight meanwhile
+            self._next_scan(scan, idle, edge.min(axis=2).ravel(), np.maximum(acquire_range, self.auto_range))
+            if self.spec.fog:  # Marines see (and may target) enemies within their sight only
+                eyes = (self.own & self._alive()).reshape(E, U, 1)
+                seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1)  # (E, U): seen by a Marine
+                edge += np.where(self.own.reshape(E, U, 1) & ~seen[:, None, :], np.inf, 0.0)
+            nearest_col = edge.argmin(axis=2)
+            near = np.take_along_axis(edge, nearest_col[:, :, None], axis=2).ravel()
+            nearest = (nearest_col + np.arange(E)[:, None] * U).ravel()
+            acquire = idle & (near <= acquire_range)
+            if np.count_nonzero(acquire):
+                self.target[acquire] = nearest[acquire]
+                state[acquire] = HIT
+                self._stale = True
+            auto = idle & (near <= self.auto_range)  # idle Marines shoot the nearest enemy in range, unmoved
+        else:
+            auto = None
         # 2. each unit's target row (itself without one), the distance it fires within, where it stops
-        hit = state == HIT
-        tgt = np.where(hit, self.target, rows)
-        fire_at = np.where(hit, self.range + self.radius + self.radius[tgt] + 1e-9, -1.0)
-        stop_at = np.where(hit, fire_at, 0.0)
-        auto = idle & (near <= self.auto_range)  # idle Marines shoot the nearest enemy in range, unmoved
-        if auto.any():
+        go, tgt, fire_at, stop_at = self._plan()
+        if auto is not None and np.count_nonzero(auto):
+            tgt, fire_at, stop_at = tgt.copy(), fire_at.copy(), stop_at.copy()
             tgt[auto] = nearest[auto]
             fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]] + 1e-9
             stop_at[auto] = np.inf
-        go = state == GO
         d = np.where(go, self.goal, z[tgt]) - z  # to the move point, or to the target
         dist = np.abs(d)
         fire = (dist <= fire_at) & (self.ready <= self.game_loop[self.env_of]) & live
-        stride = np.where(live, np.minimum(np.maximum(dist - stop_at, 0.0), self.speed), 0.0)  # chase until in range
+        stride = np.minimum(np.maximum(dist - stop_at, 0.0), self.speed)  # chase until in range
+        if live is not True:
+            stride = np.where(live, stride, 0.0)
         z += d * (stride / np.maximum(dist, 1e-12))
         arrived = go & (dist <= self.speed) & live
-        state[arrived] = IDLE
-        if fire.any():
+        if np.count_nonzero(arrived):
+            self._idle(arrived)
+        if np.count_nonzero(fire):
             self._fire(np.flatnonzero(fire), tgt)
         self.game_loop += active
+
+    def _plan(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per unit, from its order: moving to a point, its target row (itself without one), the centre
+        distance within which it fires (-1: never) and where it stops. Cached until an order or a row
+        changes (``_stale``)."""
+        if self._stale:
+            hit = self.state == HIT
+            tgt = np.where(hit, self.target, self.rows)
+            fire_at = np.where(hit, self.range + self.radius + self.radius[tgt] + 1e-9, -1.0)
+            self._cached = (self.state == GO, tgt, fire_at, np.where(hit, fire_at, 0.0))
+            self._stale = False
+        return self._cached
+
+    def _next_scan(self, scan: np.ndarray, idle: np.ndarray, near: np.ndarray, threshold: np.ndarray) -> None:
+        """Skip the scans of the games ``scan`` until one of their idle units could first act on a target.
+
+        Distances shrink by at most ``closing`` per loop, so for ``slack / closing`` loops no idle unit
+        comes within its threshold; an idle Marine (which never moves) also waits for its weapon. Units
+        going idle, spawns and provoked enemies set ``scan_at`` back to now; skipping is exact.
+        """
+        loops = np.maximum((near - threshold) / max(self.closing, 1e-9), 0.0)
+        loops = np.where(self.own, np.maximum(loops, self.ready - self.game_loop[self.env_of]), loops)
+        wait = np.where(idle, loops, NEVER).reshape(self.num_envs, -1).min(axis=1)
+        wait = np.maximum(1, np.minimum(wait, NEVER)).astype(np.int64)
+        self.scan_at = np.where(scan, self.game_loop + wait, self.scan_at)
 
     def _fire(self, shooters: np.ndarray, tgt: np.ndarray) -> None:
         """3-4. Resolve this loop's attacks: direct shots in unit order (no shot at the already dead), then bursts."""
@@ -440,7 +487,9 @@ class BuiltinEngine:
             else:
                 self.hp[t] -= dmg
             self.ready[direct] = self.game_loop[self.env_of[direct]] + self.period[direct]
-            self.provoked[t] = True
+            if not self.provoked[t].all():  # a provoked enemy acquires at any distance: scan
+                self.provoked[t] = True
+                self.scan_at[self.env_of[t]] = self.game_loop[self.env_of[t]]
             if self.hp[t].min() > 0 and not burst.any():
                 return
         self.hp[shooters[burst]] = 0.0
@@ -464,8 +513,9 @@ class BuiltinEngine:
                 dmg = self.damage[bursts][:, None] + self.bonus[bursts][:, None] * self.light[rows] - self.armor[rows]
                 np.subtract.at(self.hp, rows.ravel(), (np.maximum(0.5, dmg) * caught).ravel())
             self.state[dying] = DEAD
+            self._stale = True
             self.z[dying] = FAR
-            self.state[(self.state == HIT) & dying[self.target]] = IDLE  # attack orders on the dead lapse
+            self._idle((self.state == HIT) & dying[self.target])  # attack orders on the dead lapse
             dying = (self.hp <= 0) & self._alive()
         alive = self._alive()
         self.wiped |= struck & ~(self.own & alive).reshape(E, U).any(axis=1)
