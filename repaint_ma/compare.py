@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from repaint_ma.learner import train
+from repaint_ma.networks import atomic_write
 from repaint_ma.scenario import MODES, Scenario, ScenarioError, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
@@ -91,9 +92,7 @@ def run_compare(
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record))
-    tmp.replace(path)
+    atomic_write(path, lambda f: f.write(json.dumps(record).encode()))
 
 
 def summarise(out_dir: Path, name: str, target: float | None, budget: int) -> dict[str, Any]:
