@@ -33,7 +33,7 @@ from repaint_ma.rollout import Rollout, VecParallelEnv, collect, compute_gae
 from repaint_ma.runlog import MetricsLog, plot_curve
 from repaint_ma.scenario import PPOSpec, Scenario, ScenarioError
 from repaint_ma.teacher import Teacher, TeacherError, load_teacher
-from repaint_ma.workers import RayVecParallelEnv, ShardedVecParallelEnv, SubprocVecParallelEnv
+from repaint_ma.workers import RayVecParallelEnv, ShardedVecParallelEnv, SubprocVecParallelEnv, TeacherRollouts
 
 
 class TrainingDiverged(RuntimeError):
@@ -203,11 +203,8 @@ def train(
     actor_opt = torch.optim.Adam(student.actor_parameters(), lr=ppo.lr, eps=1e-5, fused=True)
     critic_opt = torch.optim.Adam(student.critic.parameters(), lr=ppo.lr, eps=1e-5, fused=True)
     teacher: Teacher | None = None
-    teacher_vec: VecParallelEnv | None = None
     if mode != "baseline":
         teacher = scenario_teacher(sc, vec)
-    if mode in ("it", "repaint"):
-        teacher_vec = make_vec(sc, ppo.num_envs)
 
     start, env_steps, wall_before = 1, 0, 0.0
     state = load_checkpoint(run_dir) if resume else None
@@ -220,11 +217,20 @@ def train(
     log = MetricsLog(run_dir, last_iteration=start - 1)
     # episodes restart at each (re)start; the seed depends on where the run (re)starts
     vec.reset(tr.seed + 7919 * start)
-    if teacher_vec is not None:
-        teacher_vec.reset(tr.seed + 7919 * start + 104729)
-
     num_steps = ppo.steps_per_iteration // ppo.num_envs
     teacher_num_steps = max(1, sc.transfer.teacher_steps // ppo.num_envs)
+    teacher_rollouts = None
+    if mode in ("it", "repaint"):
+        teacher_rollouts = TeacherRollouts(
+            lambda: make_vec(sc, ppo.num_envs),
+            teacher,
+            student,
+            teacher_num_steps,
+            reset_seed=tr.seed + 7919 * start + 104729,
+            ahead=sc.transfer.teacher_ahead,
+            torch_seed=tr.seed + 7919 * start + 15485863,
+        )
+
     t_start = time.time() - wall_before
     bar = _progress(progress, sc, start)
     for k in range(start, tr.iterations + 1):
@@ -236,7 +242,7 @@ def train(
         # 1. S: student rollouts (teacher's distribution stored for the KS term)
         S = collect(vec, num_steps, student, teacher if beta > 0 else None, update_obs_norm=ppo.norm_obs)
         # 2. S~: teacher rollouts in the target env, rewards under the target reward
-        S_t = collect(teacher_vec, teacher_num_steps, student, teacher, act_with_teacher=True) if teacher_vec else None
+        S_t = teacher_rollouts.next(student) if teacher_rollouts else None
         # 3. advantages of S under V before the update, then fit the critic on S only
         adv, returns = advantages_of(student, S, ppo)
         b = S.flat(advantages=adv, returns=returns)
@@ -290,7 +296,7 @@ def train(
         bar(k, row)
     bar(None, None)
     log.close()
-    for v in (vec, eval_vec, teacher_vec):
+    for v in (vec, eval_vec, teacher_rollouts):
         if v is not None:
             v.close()
     command = command or f"repaint run {sc.source} --mode {sc.transfer.mode} --seed {sc.train.seed} --run-dir {run_dir}"

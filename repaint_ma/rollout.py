@@ -9,7 +9,7 @@ reaches a loss. An env whose agents have all finished is reset in place.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import torch
@@ -192,6 +192,11 @@ def compute_gae(
     return advantages, advantages + values
 
 
+def normalized(ro: Rollout, student: ActorCritic) -> Rollout:
+    """A rollout of raw observations with them normalised by the student's statistics as they are now."""
+    return replace(ro, obs=student.normalize(ro.obs), next_obs=student.normalize(ro.next_obs))
+
+
 @torch.no_grad()
 def collect(
     vec: VecParallelEnv,
@@ -200,6 +205,7 @@ def collect(
     teacher: Teacher | None = None,
     act_with_teacher: bool = False,
     update_obs_norm: bool = False,
+    normalize: bool = True,
 ) -> Rollout:
     """Roll ``num_steps`` vector steps; student rollouts (S) and teacher rollouts (S~) share this path.
 
@@ -208,8 +214,8 @@ def collect(
     teacher's distribution on these states is stored for the kickstarting cross-entropy.
     Teacher forward passes are batched over all slots (for the KS term, over the whole
     rollout at once). Observations are stored normalised with the student's statistics as
-    they were during the rollout; with ``update_obs_norm`` the statistics then absorb this
-    rollout's observations (for the next iteration).
+    they were during the rollout (raw with ``normalize=False``: see ``normalized``); with
+    ``update_obs_norm`` the statistics then absorb this rollout's observations (for the next iteration).
     """
     T, N = num_steps, vec.num_slots
     act_dim = vec.action_space.shape if student.head.kind != "discrete" else ()
@@ -245,7 +251,9 @@ def collect(
     if teacher is not None and not act_with_teacher:  # pi_T on S, for the KS term: one batched pass
         flat_masks = buf["masks"].flatten(0, 1) if vec.has_mask else None
         buf["teacher_params"] = teacher.dist(raw_obs.flatten(0, 1), flat_masks).params.view(T, N, -1)
-    ro = Rollout(obs=student.normalize(raw_obs), next_obs=student.normalize(raw_next_obs), **buf)
+    ro = Rollout(obs=raw_obs, next_obs=raw_next_obs, **buf)
+    if normalize:
+        ro = normalized(ro, student)
     if update_obs_norm:
         student.normalize(raw_obs[buf["valid"]], update=True)
     return ro

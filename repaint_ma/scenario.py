@@ -74,6 +74,7 @@ class TransferSpec:
     selection: SelectionSpec = field(default_factory=SelectionSpec)
     teacher_steps: int = _opt(1024, ge=1)
     ins_coef: float = _opt(1.0, ge=0.0)  # alpha2 / alpha1 in the REPAINT actor update
+    teacher_ahead: bool = _opt(False)  # collect S~ one iteration ahead in a second process (workers.py)
 
 
 @dataclass

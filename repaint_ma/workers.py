@@ -17,8 +17,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
+import torch
 
-from repaint_ma.rollout import VecParallelEnv
+from repaint_ma.networks import ActorCritic
+from repaint_ma.rollout import Rollout, VecParallelEnv, collect, normalized
+from repaint_ma.teacher import Teacher
 
 Build = Callable[[int, int], Any]  # (num_envs, env_offset) -> a local vector (VecParallelEnv's interface)
 _SPEC = ("agents", "num_agents", "has_mask", "base_obs_dim", "obs_dim", "mask_dim", "action_space")
@@ -149,3 +152,65 @@ class RayVecParallelEnv(ShardedVecParallelEnv):
         self._call_all("close", [()] * len(self.actors))
         for a in self.actors:
             self._ray.kill(a)
+
+
+def _serve_teacher(conn: Connection, build: Callable[[], Any], teacher: Teacher, student: ActorCritic, num_steps: int,
+                   reset_seed: int, torch_seed: int) -> None:  # fmt: skip
+    torch.set_num_threads(1)
+    torch.manual_seed(torch_seed)
+    vec = build()
+    vec.reset(reset_seed)
+    while conn.recv() == "collect":
+        conn.send(collect(vec, num_steps, student, teacher, act_with_teacher=True, normalize=False))
+    vec.close()
+
+
+class TeacherRollouts:
+    """S~ of each iteration: ``num_steps`` vector steps of the teacher acting in the target env (rewards
+    under the target reward), observations normalised with the student's statistics when handed over.
+
+    In this process, or with ``ahead`` in a forked process that collects iteration k+1's S~ while the
+    learner collects S and updates for iteration k: the teacher is frozen, so S~ never depends on the
+    student, and a second core hides its env steps. Ahead, the teacher samples from its own torch
+    seed (``torch_seed``), so a run's numbers differ from the in-process run's, reproducibly.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[], Any],
+        teacher: Teacher,
+        student: ActorCritic,
+        num_steps: int,
+        reset_seed: int,
+        ahead: bool = False,
+        torch_seed: int = 0,
+    ) -> None:
+        self.teacher, self.num_steps, self.ahead = teacher, num_steps, ahead
+        if ahead:
+            ctx = mp.get_context("fork")  # the env builder is a closure: inherit it, don't pickle
+            self.conn, child = ctx.Pipe()
+            args = (child, build, teacher, student, num_steps, reset_seed, torch_seed)
+            self.proc = ctx.Process(target=_serve_teacher, args=args, daemon=True)
+            self.proc.start()
+            child.close()
+            self.conn.send("collect")  # the first S~ starts now
+        else:
+            self.vec = build()
+            self.vec.reset(reset_seed)
+
+    def next(self, student: ActorCritic) -> Rollout:
+        """This iteration's S~ (ahead: what the worker collected, and the next one is started)."""
+        if self.ahead:
+            ro = self.conn.recv()
+            self.conn.send("collect")
+        else:
+            ro = collect(self.vec, self.num_steps, student, self.teacher, act_with_teacher=True, normalize=False)
+        return normalized(ro, student)
+
+    def close(self) -> None:
+        if self.ahead:
+            self.conn.recv()  # the S~ collected ahead for an iteration that will not come
+            self.conn.send("close")
+            self.proc.join(timeout=10)
+        else:
+            self.vec.close()

@@ -7,6 +7,8 @@ from pettingzoo.test import parallel_api_test
 import envs
 from repaint_ma.networks import ActorCritic
 from repaint_ma.rollout import VecParallelEnv, collect
+from repaint_ma.teacher import Teacher
+from repaint_ma.workers import TeacherRollouts
 
 
 def _vec(num_envs: int = 1, **kw) -> VecParallelEnv:
@@ -51,3 +53,23 @@ def test_agent_indicator_and_seeding():
     b.reset(seed=3)
     np.testing.assert_array_equal(a.obs, b.obs)
     np.testing.assert_array_equal(a.obs[:, -3:], np.eye(3))
+
+
+def test_teacher_rollouts_collected_ahead_equal_in_process_ones():
+    """S~ never depends on the student: a forked worker one iteration ahead, seeded alike, hands over
+    exactly the rollouts the learner's process would collect, normalised with the student's statistics
+    at hand-over."""
+    dim, space = _vec().obs_dim, _vec().action_space
+    teacher = Teacher(ActorCritic(dim, space, [8]), lambda obs, mask: (obs, mask), {})
+    student = ActorCritic(dim, space, [8])
+    student.normalize(torch.randn(64, dim) * 3 + 1, update=True)  # statistics far from identity
+    ahead = TeacherRollouts(lambda: _vec(num_envs=2), teacher, student, 7, reset_seed=4, ahead=True, torch_seed=9)
+    torch.manual_seed(9)
+    here = TeacherRollouts(lambda: _vec(num_envs=2), teacher, student, 7, reset_seed=4)
+    for _ in range(3):
+        a, b = ahead.next(student), here.next(student)
+        for name in ("obs", "next_obs", "masks", "actions", "logprobs", "rewards", "dones", "valid"):
+            assert torch.equal(getattr(a, name), getattr(b, name)), name
+        assert not torch.equal(a.obs, student.normalize(a.obs))  # really normalised, once
+    ahead.close()
+    here.close()
