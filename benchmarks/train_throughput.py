@@ -10,6 +10,8 @@ updates included, our periodic evaluation excluded (one evaluation at the end).
 ``repaint_cost_ratio`` is seconds per REPAINT iteration over seconds per baseline iteration, both
 with the same student steps; REPAINT also steps the teacher in ``repaint_teacher_steps_per_iteration``
 more env steps, and ``repaint_cost_ratio_per_env_step`` divides that extra stepping out.
+``repaint_ahead_*``: the same REPAINT run with ``transfer.teacher_ahead`` (S~ collected one iteration
+ahead in a second process).
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ def ours_sps(sc: Scenario, tmp: Path) -> tuple[float, float]:
     return steps / res.wall_s, res.wall_s / sc.train.iterations
 
 
-def repaint_scenario(sc: Scenario, tmp: Path) -> Scenario:
-    """The same scenario in repaint mode, with an untrained teacher of the right spaces."""
+def repaint_scenario(sc: Scenario, tmp: Path, ahead: bool = False) -> Scenario:
+    """The same scenario in repaint mode, with an untrained teacher of the right spaces (and S~
+    collected ahead in a second process with ``ahead``)."""
     vec = make_vec(sc, 1)
     teacher_dir = tmp / "teacher"
     teacher_dir.mkdir(exist_ok=True)
@@ -61,6 +64,7 @@ def repaint_scenario(sc: Scenario, tmp: Path) -> Scenario:
             "transfer.mode": "repaint",
             "teacher": {"path": str(teacher_dir)},
             "transfer.teacher_steps": sc.ppo.steps_per_iteration // 2,
+            "transfer.teacher_ahead": ahead,
         },
     )
 
@@ -142,6 +146,7 @@ def main() -> None:
         tmp = Path(d)
         baseline, base_iter_s = ours_sps(sc, tmp)
         repaint, repaint_iter_s = ours_sps(repaint_scenario(sc, tmp), tmp)
+        ahead, ahead_iter_s = ours_sps(repaint_scenario(sc, tmp, ahead=True), tmp / "ahead")
     sb3_skipped = sb3_unsupported(sc)
     out = {
         "env": args.env,
@@ -151,12 +156,14 @@ def main() -> None:
         "sb3_skipped": sb3_skipped,
         "baseline_sps": baseline,
         "repaint_sps": repaint,
+        "repaint_ahead_sps": ahead,
         "raw_sps": raw_sps(sc, total),
         "repaint_teacher_steps_per_iteration": args.steps // 2,
     }
     out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"] if out["sb3_sps"] else None
     out["learner_efficiency"] = out["baseline_sps"] / out["raw_sps"]
     out["repaint_cost_ratio"] = repaint_iter_s / base_iter_s
+    out["repaint_ahead_cost_ratio"] = ahead_iter_s / base_iter_s
     # the same ratio per env step collected: a REPAINT iteration also steps the teacher's envs
     teacher_share = out["repaint_teacher_steps_per_iteration"] / args.steps
     out["repaint_cost_ratio_per_env_step"] = out["repaint_cost_ratio"] / (1.0 + teacher_share)
