@@ -105,9 +105,9 @@ def _type_rows(unit_type: np.ndarray) -> np.ndarray:
     return _TYPE_ROW.take(unit_type, mode="clip")
 
 
-def _padded(values: np.ndarray, width: int, fill: float = 0.0) -> np.ndarray:
-    """``values`` (E, U) with columns up to ``width``, the new ones ``fill`` (column U: "no unit")."""
-    out = np.full((values.shape[0], width), fill, np.result_type(values, np.float32))
+def _padded(values: np.ndarray, width: int) -> np.ndarray:
+    """``values`` (E, U) with zero columns up to ``width`` (column U: "no unit")."""
+    out = np.zeros((values.shape[0], width), np.result_type(values, np.float32))
     out[:, : values.shape[1]] = values
     return out
 
@@ -247,12 +247,13 @@ class Features:
         ordered = legal & (seen["mask"][np.arange(M), np.where(legal, act, 0)] == 1)
         slot = np.clip(act - N_FIXED, 0, self.k_targets - 1)
         col = seen["targets"][np.arange(M), slot]
-        target_pos = u.x[game, np.minimum(col, u.x.shape[1] - 1)] + 1j * u.y[game, np.minimum(col, u.x.shape[1] - 1)]
+        at = np.minimum(col, u.x.shape[1] - 1)  # an empty slot's column U: masked, any unit will do
+        target_pos = u.x[game, at] + 1j * u.y[game, at]
         step = pos + self.move_step * DIRECTIONS[np.clip(act - 2, 0, 7)]
         w, h = map_size[game, 0], map_size[game, 1]
         step = np.clip(step.real, 0.0, w) + 1j * np.clip(step.imag, 0.0, h)
         on_target = act >= N_FIXED
-        enemy = on_target & (u.alliance[game, np.minimum(col, u.x.shape[1] - 1)] == ENEMY)
+        enemy = on_target & (u.alliance[game, at] == ENEMY)
         kind = np.where(act == 1, STOP, np.where(enemy, ATTACK, MOVE)).astype(np.int8)
         goal = np.where(act == 1, 0j, np.where(on_target, target_pos, step))
         goal = goal.real.astype(np.float32) + 1j * goal.imag.astype(np.float32)  # as Orders carry it
