@@ -139,6 +139,7 @@ class BuiltinEngine:
             raise ValueError(f"need step_mul >= 1 and num_envs >= 1, got {step_mul}, {num_envs}")
         self.map_name, self.step_mul, self.opening, self.num_envs = map_name, step_mul, opening, num_envs
         self.width, self.height = (float(v) for v in self.spec.size)
+        self.limit_loops = self.spec.limit_loops
         self._combat = not self.spec.neutral_targets
         self.rngs = [np.random.default_rng() for _ in range(num_envs)]
         self.game_loop = np.zeros(num_envs, np.int64)
@@ -325,21 +326,23 @@ class BuiltinEngine:
 
     def over(self) -> np.ndarray:
         """Per game: the episode has ended (every Marine dead, or time up)."""
-        return self.wiped | (self.game_loop >= self.spec.limit_loops)
+        return self.wiped | (self.game_loop >= self.limit_loops)
 
     def order(self, rows: np.ndarray, kind: np.ndarray, goal: np.ndarray, target: np.ndarray) -> None:
         """Give units (flat ``rows``) orders: ``kind`` STOP / MOVE (to ``goal``, clipped to the map) /
         ATTACK (flat row ``target``). Orders for units that are not live own units, and attacks on what is
         not a live, visible enemy of the same game, are ignored (the game rejects them)."""
         ok = self.own[rows] & self._alive()[rows]
-        t = np.clip(target, 0, len(self.rows) - 1)
+        t = np.minimum(np.maximum(target, 0), len(self.rows) - 1)
         valid_attack = (target >= 0) & self.foe[t] & self.visible[t] & self._alive()[t]
         valid_attack &= self.env_of[t] == self.env_of[rows]
         stop, move, attack = ok & (kind == STOP), ok & (kind == MOVE), ok & (kind == ATTACK) & valid_attack
         self._idle(rows[stop])
         self.state[rows[move]] = GO
         to = goal[move]
-        self.goal[rows[move]] = np.clip(to.real, 0.0, self.width) + 1j * np.clip(to.imag, 0.0, self.height)
+        self.goal[rows[move]] = np.minimum(np.maximum(to.real, 0.0), self.width) + 1j * np.minimum(
+            np.maximum(to.imag, 0.0), self.height
+        )
         self.state[rows[attack]] = HIT
         self.target[rows[attack]] = target[attack]
         self._stale = True
@@ -412,7 +415,7 @@ class BuiltinEngine:
                 seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1)  # (E, U): seen by a Marine
                 edge += np.where(self.own.reshape(E, U, 1) & ~seen[:, None, :], np.inf, 0.0)
             nearest_col = edge.argmin(axis=2)
-            near = np.take_along_axis(edge, nearest_col[:, :, None], axis=2).ravel()
+            near = edge.ravel()[self.rows * U + nearest_col.ravel()]  # edge[e, i, nearest_col[e, i]]
             nearest = (nearest_col + np.arange(E)[:, None] * U).ravel()
             acquire = idle & (near <= acquire_range)
             if np.count_nonzero(acquire):
@@ -429,29 +432,31 @@ class BuiltinEngine:
             tgt[auto] = nearest[auto]
             fire_at[auto] = self.range[auto] + self.radius[auto] + self.radius[nearest[auto]] + 1e-9
             stop_at[auto] = np.inf
-        d = np.where(go, self.goal, z[tgt]) - z  # to the move point, or to the target
+        d = (z[tgt] if go is None else np.where(go, self.goal, z[tgt])) - z  # to the move point, or the target
         dist = np.abs(d)
         fire = (dist <= fire_at) & (self.ready <= self.game_loop[self.env_of]) & live
         stride = np.minimum(np.maximum(dist - stop_at, 0.0), self.speed)  # chase until in range
         if live is not True:
             stride = np.where(live, stride, 0.0)
         z += d * (stride / np.maximum(dist, 1e-12))
-        arrived = go & (dist <= self.speed) & live
-        if np.count_nonzero(arrived):
-            self._idle(arrived)
+        if go is not None:
+            arrived = go & (dist <= self.speed) & live
+            if np.count_nonzero(arrived):
+                self._idle(arrived)
         if np.count_nonzero(fire):
             self._fire(np.flatnonzero(fire), tgt)
         self.game_loop += active
 
-    def _plan(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per unit, from its order: moving to a point, its target row (itself without one), the centre
-        distance within which it fires (-1: never) and where it stops. Cached until an order or a row
+    def _plan(self) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+        """Per unit, from its order: moving to a point (None: no unit is), its target row (itself without
+        one), the centre distance within which it fires (-1: never) and where it stops. Cached until an order or a row
         changes (``_stale``)."""
         if self._stale:
             hit = self.state == HIT
             tgt = np.where(hit, self.target, self.rows)
             fire_at = np.where(hit, self.range + self.radius + self.radius[tgt] + 1e-9, -1.0)
-            self._cached = (self.state == GO, tgt, fire_at, np.where(hit, fire_at, 0.0))
+            go = self.state == GO
+            self._cached = (go if np.count_nonzero(go) else None, tgt, fire_at, np.where(hit, fire_at, 0.0))
             self._stale = False
         return self._cached
 
@@ -475,7 +480,7 @@ class BuiltinEngine:
         if len(direct):
             t = tgt[direct]
             dmg = np.maximum(0.5, self.damage[direct] + self.bonus[direct] * self.light[t] - self.armor[t])
-            if len(np.unique(t)) < len(t):  # shared targets: a shot at the already dead is not fired
+            if len(set(t.tolist())) < len(t):  # shared targets: a shot at the already dead is not fired
                 by_target = np.lexsort((direct, t))  # by target, then unit order
                 t, dmg, direct = t[by_target], dmg[by_target], direct[by_target]
                 total = np.cumsum(dmg)

@@ -245,13 +245,13 @@ class Features:
         act = np.asarray(actions, np.int64)
         legal = (act > 0) & (act < self.n_actions)
         ordered = legal & (seen["mask"][np.arange(M), np.where(legal, act, 0)] == 1)
-        slot = np.clip(act - N_FIXED, 0, self.k_targets - 1)
+        slot = np.minimum(np.maximum(act - N_FIXED, 0), self.k_targets - 1)  # np.clip is slow on tiny arrays
         col = seen["targets"][np.arange(M), slot]
         at = np.minimum(col, u.x.shape[1] - 1)  # an empty slot's column U: masked, any unit will do
         target_pos = u.x[game, at] + 1j * u.y[game, at]
-        step = pos + self.move_step * DIRECTIONS[np.clip(act - 2, 0, 7)]
+        step = pos + self.move_step * DIRECTIONS[np.minimum(np.maximum(act - 2, 0), 7)]
         w, h = map_size[game, 0], map_size[game, 1]
-        step = np.clip(step.real, 0.0, w) + 1j * np.clip(step.imag, 0.0, h)
+        step = np.minimum(np.maximum(step.real, 0.0), w) + 1j * np.minimum(np.maximum(step.imag, 0.0), h)
         on_target = act >= N_FIXED
         enemy = on_target & (u.alliance[game, at] == ENEMY)
         kind = np.where(act == 1, STOP, np.where(enemy, ATTACK, MOVE)).astype(np.int8)
