@@ -65,6 +65,8 @@ def test_table_percent_fewer_and_never_reached(tmp_path):
     summary["modes"]["baseline"]["K"] = [None, None]  # no baseline K: no % to give
     assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 | 100 | never (2/2) |")
     assert format_overview([summary]).splitlines()[2].endswith("| 35.0 ± 5.0 | - | - |")
+    summary["modes"]["it"] |= {"K": [20], "final_score": [90.0]}  # modes with different numbers of seeds
+    assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 / - / 1 / 2 | 100 |")
 
 
 def test_report_is_generated_from_summaries(tmp_path):
