@@ -13,6 +13,10 @@ Contract every registered env keeps (the learner relies on it):
 - ``render_mode`` is set (SuperSuit's vector wrappers read it);
 - ``infos[agent]`` keeps whatever the env's reward functions read, so that a transition can be
   relabelled under another reward (racing: ``infos[agent]["params"]``).
+
+An id may also register a native batch (``register(..., vector=...)``): ``make_vec`` then returns one
+object that steps many copies in NumPy with the interface and transitions of the learner's
+``VecParallelEnv`` over ``make`` copies (sc2 on the built-in engine: ``envs.sc2.vector.SC2VecEnv``).
 """
 
 from __future__ import annotations
