@@ -3,7 +3,9 @@ and a raw env-stepping loop, same env, same PPO settings, one process, one run e
 
     python benchmarks/train_throughput.py --env classic/CartPole-v1 --iterations 10 --json
 
-SB3 gets the multi-agent env through SuperSuit's pettingzoo -> SB3 vector env and
+``--workers N`` steps the envs in N worker processes for every contender (ours: ``ppo.workers``,
+SB3: SuperSuit's ``num_cpus``, raw: the learner's vector). SB3 gets the multi-agent env through
+SuperSuit's pettingzoo -> SB3 vector env and
 VecNormalize (observations only), matching our running observation normalisation.
 steps/s counts env steps (one vector step of E envs = E steps) over wall time, training
 updates included, our periodic evaluation excluded (one evaluation at the end).
@@ -32,12 +34,13 @@ from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.scenario import Scenario, from_dict
 
 
-def scenario_for(env_id: str, iterations: int, num_envs: int, steps: int) -> Scenario:
+def scenario_for(env_id: str, iterations: int, num_envs: int, steps: int, workers: int = 0) -> Scenario:
+    ppo = {"steps_per_iteration": steps, "num_envs": num_envs, "epochs": 10, "minibatch": 256, "workers": workers}
     return from_dict(
         {
             "name": "throughput",
             "env": {"id": env_id},
-            "ppo": {"steps_per_iteration": steps, "num_envs": num_envs, "epochs": 10, "minibatch": 256},
+            "ppo": ppo,
             "train": {"iterations": iterations, "eval_every": iterations, "eval_episodes": 1},
         }
     )
@@ -107,7 +110,7 @@ def sb3_sps(sc: Scenario, total_steps: int) -> float:
 
     ppo = sc.ppo
     vec = ss.pettingzoo_env_to_vec_env_v1(envs.make(sc.env.id, **sc.env_kwargs))
-    vec = ss.concat_vec_envs_v1(vec, ppo.num_envs, num_cpus=0, base_class="stable_baselines3")
+    vec = ss.concat_vec_envs_v1(vec, ppo.num_envs, num_cpus=ppo.workers, base_class="stable_baselines3")
     vec = VecNormalize(VecMonitor(vec), norm_reward=False)
     model = PPO(
         "MlpPolicy",
@@ -137,10 +140,11 @@ def main() -> None:
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--num-envs", type=int, default=4)
     p.add_argument("--steps", type=int, default=2048, help="env steps per iteration")
+    p.add_argument("--workers", type=int, default=0, help="env worker processes for every contender (SB3: num_cpus)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(1)
-    sc = scenario_for(args.env, args.iterations, args.num_envs, args.steps)
+    sc = scenario_for(args.env, args.iterations, args.num_envs, args.steps, args.workers)
     total = args.iterations * args.steps
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -151,6 +155,7 @@ def main() -> None:
     out = {
         "env": args.env,
         "num_envs": args.num_envs,
+        "workers": args.workers,
         "env_steps": total,
         "sb3_sps": None if sb3_skipped else sb3_sps(sc, total),
         "sb3_skipped": sb3_skipped,

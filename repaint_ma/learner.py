@@ -12,6 +12,7 @@ Iteration k (modes: baseline | ks | it | repaint):
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable
@@ -221,13 +222,15 @@ def train(
     teacher_num_steps = max(1, sc.transfer.teacher_steps // ppo.num_envs)
     teacher_rollouts = None
     if mode in ("it", "repaint"):
+        ahead = sc.transfer.teacher_ahead  # the S~ process is itself the worker: its envs step in it
+        teacher_sc = dataclasses.replace(sc, ppo=dataclasses.replace(ppo, workers=0, backend="local")) if ahead else sc
         teacher_rollouts = TeacherRollouts(
-            lambda: make_vec(sc, ppo.num_envs),
+            lambda: make_vec(teacher_sc, ppo.num_envs),
             teacher,
             student,
             teacher_num_steps,
             reset_seed=tr.seed + 7919 * start + 104729,
-            ahead=sc.transfer.teacher_ahead,
+            ahead=ahead,
             torch_seed=tr.seed + 7919 * start + 15485863,
         )
 
