@@ -51,7 +51,8 @@ def main() -> None:
     args = p.parse_args()
     out = Path(args.out)
     base = {"transfer.mode": "repaint"} | ({"train.iterations": args.iterations} if args.iterations else {})
-    result: dict[str, Any] = {"variants": {}}
+    table = out / "ablation.json"  # variants not re-run this time keep their earlier rows
+    result: dict[str, Any] = json.loads(table.read_text()) if table.exists() else {"variants": {}}
     for variant in args.variants:
         sc = load(args.scenario, base | VARIANTS[variant])
         summary = run_compare(sc, out / slug(variant), list(range(args.seeds)), ["repaint"], progress=False)
@@ -60,7 +61,7 @@ def main() -> None:
         result["command"] = f"python benchmarks/ablation.py {args.scenario} --seeds {args.seeds} --out {out}" + (
             f" --iterations {args.iterations}" if args.iterations else ""
         )
-        (out / "ablation.json").write_text(json.dumps(result, indent=1))
+        table.write_text(json.dumps(result, indent=1))
     print(format_ablation(result))
 
 
