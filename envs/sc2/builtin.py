@@ -74,6 +74,7 @@ IDLE, GO, HIT, DEAD, EMPTY = 0, 1, 2, 3, 4  # ``state``: no order, move to a poi
 EDGE = 2.0  # cells between a side of the map and a line of units at spawn
 FAR = 1e7  # dead units and empty slots wait here (no distance test can reach them)
 NEVER = 1e9  # an acquisition radius that any distance passes
+_KEY = 1 << 40  # a row's sort key: game * _KEY + tag (empty slots: the game's largest key)
 
 
 def _column(stat: str) -> np.ndarray:
@@ -154,13 +155,12 @@ class BuiltinEngine:
     # -- rows ---------------------------------------------------------------------------------
 
     def _resize(self, capacity: int) -> None:
-        """Give every game ``capacity`` slots (keeping its units and their targets)."""
+        """Give every game ``capacity`` (more) slots, keeping its units and their targets."""
         old, E = self.capacity, self.num_envs
-        keep = min(old, capacity)
         for name, (dtype, empty) in _ROWS.items():
             grown = np.full((E, capacity), empty, dtype)
             if old:
-                grown[:, :keep] = getattr(self, name).reshape(E, old)[:, :keep]
+                grown[:, :old] = getattr(self, name).reshape(E, old)
             setattr(self, name, grown.ravel())
         if old:
             self.target = self.target // old * capacity + self.target % old
@@ -194,6 +194,17 @@ class BuiltinEngine:
         games = self.env_of[rows]
         self.scan_at[games] = self.game_loop[games]
 
+    def find(self, games: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat rows of the units ``tags`` of ``games`` (broadcast together) and whether each exists.
+
+        A game's rows hold its units in ascending tag order, then empty slots, so one sorted key per
+        row finds them all at once."""
+        used = self.rows % self.capacity < self.n_used[self.env_of]
+        keys = self.env_of * _KEY + np.where(used, self.tag, _KEY - 1)
+        want = games * _KEY + tags
+        row = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+        return row, keys[row] == want
+
     def _game_rows(self, e: int, mask: np.ndarray) -> np.ndarray:
         """Flat rows of game ``e`` where ``mask`` holds."""
         lo = e * self.capacity
@@ -220,7 +231,7 @@ class BuiltinEngine:
         if not dead.any():
             return
         E, U = self.num_envs, self.capacity
-        keep = ~(dead | (self.state == EMPTY)).reshape(E, U)
+        keep = self._alive().reshape(E, U)
         order = (np.argsort(~keep, axis=1, kind="stable") + np.arange(E)[:, None] * U).ravel()
         new_row = np.empty_like(order)
         new_row[order] = self.rows
@@ -321,7 +332,8 @@ class BuiltinEngine:
             team = {SELF: OWN, ENEMY: FOE, NEUTRAL: PICKUP}
             for stats, alliance, x, y in self.opening:
                 self._spawn(e, stats, team[alliance], np.array([complex(x, y)]))
-        self._derive()
+        if not self.n_used[e]:  # each spawn re-derives; with nothing spawned, the cleared rows still must
+            self._derive()
         self._update_visibility()
 
     def over(self) -> np.ndarray:
@@ -411,9 +423,8 @@ class BuiltinEngine:
             # the schedule reads distances regardless of fog: an enemy may come into sight meanwhile
             self._next_scan(scan, idle, edge.min(axis=2).ravel(), np.maximum(acquire_range, self.auto_range))
             if self.spec.fog:  # Marines see (and may target) enemies within their sight only
-                eyes = (self.own & self._alive()).reshape(E, U, 1)
-                seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1)  # (E, U): seen by a Marine
-                edge += np.where(self.own.reshape(E, U, 1) & ~seen[:, None, :], np.inf, 0.0)
+                seen = self._seen(centre).reshape(E, 1, U)
+                edge += np.where(self.own.reshape(E, U, 1) & ~seen, np.inf, 0.0)
             nearest_col = edge.argmin(axis=2)
             near = edge.ravel()[self.rows * U + nearest_col.ravel()]  # edge[e, i, nearest_col[e, i]]
             nearest = (nearest_col + np.arange(E)[:, None] * U).ravel()
@@ -538,16 +549,20 @@ class BuiltinEngine:
             self._spawn(e, MARINE, OWN, np.zeros(self.spec.reinforcements, np.complex128))
             self._wave(e)
 
+    def _seen(self, centre: np.ndarray) -> np.ndarray:
+        """Per row: within the sight radius of a live Marine of its game (``centre``: (E, U, U) distances)."""
+        E, U = self.num_envs, self.capacity
+        eyes = (self.own & self._alive()).reshape(E, U, 1)
+        return (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1).ravel()
+
     def _update_visibility(self) -> None:
         alive = self._alive()
         if not self.spec.fog:
             self.visible = alive.copy()
             return
         E, U = self.num_envs, self.capacity
-        eyes = (self.own & alive).reshape(E, U, 1)
         centre = np.abs(self.z.reshape(E, U, 1) - self.z.reshape(E, 1, U))
-        seen = (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1).ravel()
-        self.visible = (seen | self.own) & alive
+        self.visible = (self._seen(centre) | self.own) & alive
 
     def batch_units(self) -> Units:
         """Every game's units as one :class:`Units` snapshot of ``(num_envs, capacity)`` arrays (game ``e``
@@ -593,11 +608,8 @@ class BuiltinBackend:
     def step(self, orders: Orders) -> Frame:
         """Apply ``orders`` to own units, then run ``step_mul`` game loops."""
         eng = self.engine
-        n = int(eng.n_used[0])
-        tags = eng.tag[:n]  # ascending: rows are in tag order
-        rows, target = np.searchsorted(tags, orders.tag), np.searchsorted(tags, orders.target)
-        found = (rows < n) & (tags[np.minimum(rows, n - 1)] == orders.tag) if n else np.zeros(len(rows), bool)
-        hit = (target < n) & (tags[np.minimum(target, n - 1)] == orders.target) if n else found
+        game = np.zeros(len(orders.tag), np.int64)
+        (rows, found), (target, hit) = eng.find(game, orders.tag), eng.find(game, orders.target)
         goal = orders.x.astype(np.float64) + 1j * orders.y.astype(np.float64)
         eng.order(rows[found], orders.kind[found], goal[found], np.where(hit, target, -1)[found])
         eng.step()

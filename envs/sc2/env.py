@@ -343,7 +343,7 @@ class SC2Env(ParallelEnv):
         self.map_size = frame.map_size
         self.agents = self._join(frame)
         obs = self._observe(frame, self.agents)
-        return obs, self._infos(frame, frame, self.agents)
+        return obs, self._infos(self._units, frame, self.agents)
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Order every live agent's unit, advance the backend one agent step, observe."""
@@ -351,8 +351,9 @@ class SC2Env(ParallelEnv):
         live = self._join(frame)
         alive, before = set(live), set(self.agents)
         reported = self.agents + [a for a in live if a not in before]  # the acting agents, then who joined
+        prev_units = self._units  # the last observation's units, as one batch of one game
         obs = self._observe(frame, reported)
-        infos = self._infos(self._prev, frame, reported)
+        infos = self._infos(prev_units, frame, reported)
         reward = float(frame.score - self._prev.score)
         if self.reward == "damage_dealt" and reported:
             reward += DAMAGE_REWARD * infos[reported[0]]["damage_dealt"]
@@ -419,14 +420,15 @@ class SC2Env(ParallelEnv):
         self._seen_row = {a: i for i, a in enumerate(agents)}
         return {a: {"observation": seen["obs"][i], "action_mask": seen["mask"][i]} for i, a in enumerate(agents)}
 
-    def _infos(self, prev: Frame, frame: Frame, agents: list[str]) -> dict[str, dict]:
-        """Team-wide counts of this step (see the module docstring) and each agent's own values."""
-        counts = self.features.team_counts(batch_of_one(prev.units), batch_of_one(frame.units))
+    def _infos(self, prev: Units, frame: Frame, agents: list[str]) -> dict[str, dict]:
+        """Team-wide counts of this step (see the module docstring) and each agent's own values;
+        ``prev``: the units before the step, and ``self._units`` after it, as batches of one game."""
+        counts = self.features.team_counts(prev, self._units)
         team: dict[str, Any] = {k: v[0].item() for k, v in counts.items()}
         team["score"], team["game_loop"] = float(frame.score), int(frame.game_loop)
-        p, q = prev.units, frame.units
-        life_prev = dict(zip(p.tag.tolist(), (p.health + p.shield).tolist(), strict=True))
-        life_now = dict(zip(q.tag.tolist(), (q.health + q.shield).tolist(), strict=True))
+        p, q = prev, self._units
+        life_prev = dict(zip(p.tag[0].tolist(), (p.health + p.shield)[0].tolist(), strict=True))
+        life_now = dict(zip(q.tag[0].tolist(), (q.health + q.shield)[0].tolist(), strict=True))
         seen = self._seen
         infos = {}
         for i, agent in enumerate(agents):

@@ -20,8 +20,6 @@ from envs.sc2.env import DAMAGE_REWARD, Features, check_reward
 from envs.sc2.frame import Units
 from envs.sc2.units import STEP_MUL, minigame
 
-_KEY = 1 << 40  # (game, tag) -> game * _KEY + tag: sorted like the engine's rows
-
 
 class SC2VecEnv:
     """``num_envs`` games of ``map_name`` on the built-in engine as ``num_envs * agent_slots`` slots.
@@ -92,14 +90,9 @@ class SC2VecEnv:
     def _locate(self) -> tuple[np.ndarray, np.ndarray]:
         """``(cols, found)`` per slot: the engine column of its unit (``capacity`` if gone) and whether it
         lives."""
-        eng, E = self.engine, self.num_envs
-        U = eng.capacity
-        used = eng.rows % U < eng.n_used[eng.env_of]
-        keys = eng.env_of * _KEY + np.where(used, eng.tag, _KEY - 1)
-        want = np.arange(E)[:, None] * _KEY + self._slot_tag
-        row = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-        found = (self._slot_tag > 0) & (keys[row] == want)
-        return np.where(found, row % U, U), found
+        games = np.arange(self.num_envs)[:, None]
+        rows, found = self.engine.find(games, self._slot_tag)  # tag 0 (no unit yet) is never found
+        return np.where(found, rows % self.engine.capacity, self.engine.capacity), found
 
     def _observe(self, units: Units, who: np.ndarray, cols: np.ndarray, found: np.ndarray) -> dict:
         """Observe the slots ``who`` (an (E, A) mask); a gone unit's agent observes from where it fell."""
