@@ -128,7 +128,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("compare") / sc.name
     seeds = list(range(args.seed0, args.seed0 + args.seeds))
     baseline_from = Path(args.baseline_from) if args.baseline_from else None
-    summary = run_compare(sc, out, seeds, args.modes, progress=not args.quiet, baseline_from=baseline_from)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs: expected a number of runs >= 1, got {args.jobs}")
+    summary = run_compare(
+        sc, out, seeds, args.modes, progress=not args.quiet, baseline_from=baseline_from, jobs=args.jobs
+    )
     print(format_markdown(summary))
     print(f"written: {out}/summary.json, table.md, table.csv, table.json")
     return 0
@@ -191,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--seed0", type=int, default=0, help="first seed")
     co.add_argument("--modes", nargs="+", default=list(MODES))
     co.add_argument("--out", help="compare dir (default compare/<scenario>)")
+    co.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each (default 1)")
     co.add_argument(
         "--baseline-from",
         metavar="DIR",

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -57,38 +59,59 @@ def run_compare(
     modes: list[str],
     progress: bool = True,
     baseline_from: Path | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Train each (mode, seed) not yet in ``out_dir``; return and write the summary.
 
-    With ``baseline_from`` (another compare dir whose scenario has the same env, reward, PPO and
-    training settings), its finished baseline runs are taken instead of being trained again.
+    Runs go seed by seed (all modes of a seed, then the next), so an interrupted compare leaves
+    whole seeds. With ``jobs > 1`` up to ``jobs`` runs train at once, each in its own process (one
+    torch thread each); every run is seeded by its own (mode, seed), so the records are the same as
+    one at a time. With ``baseline_from`` (another compare dir whose scenario has the same env,
+    reward, PPO and training settings), its finished baseline runs are taken instead of being
+    trained again.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    for mode in modes:
-        for seed in seeds:
+    pending = []
+    for seed in seeds:
+        for mode in modes:
             result_file = out_dir / f"{mode}-seed{seed}.json"
             if result_file.is_file():
                 continue
             shared = shared_baseline(sc, baseline_from, seed) if mode == "baseline" and baseline_from else None
             if shared is not None:
                 _write_json(result_file, shared)
-                continue
-            run_sc = dataclasses.replace(
-                sc,
-                transfer=dataclasses.replace(sc.transfer, mode=mode),
-                train=dataclasses.replace(sc.train, seed=seed),
-            )
-            res = train(run_sc, out_dir / "runs" / f"{mode}-seed{seed}", resume=True, progress=progress)
-            record = {
-                "scenario": sc.name, "mode": mode, "seed": seed, "K": res.K,
-                "final_score": res.final_score, "wall_s": res.wall_s,
-                "curve": {"iteration": res.iterations, "score": res.scores},
-            }  # fmt: skip
-            _write_json(result_file, record)
+            else:
+                pending.append((mode, seed))
+    if jobs > 1 and len(pending) > 1:
+        spawn = multiprocessing.get_context("spawn")  # fresh interpreters: no torch state inherited
+        with ProcessPoolExecutor(min(jobs, len(pending)), mp_context=spawn) as pool:
+            futures = [pool.submit(run_one, sc, out_dir, mode, seed, False) for mode, seed in pending]
+            for done in as_completed(futures):
+                record = done.result()
+                print(f"finished {record['mode']} seed {record['seed']}: K {record['K']}, "
+                      f"{record['wall_s']:.0f} s", flush=True)  # fmt: skip
+    else:
+        for mode, seed in pending:
+            run_one(sc, out_dir, mode, seed, progress)
     summary = summarise(out_dir, sc.name, sc.train.target_score, sc.train.iterations)
     summary["scenario_file"] = sc.source
     write_table(summary, out_dir)
     return summary
+
+
+def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool) -> dict[str, Any]:
+    """Train ``sc`` in ``mode`` with ``seed`` (resuming its run dir) and write ``<mode>-seed<seed>.json``."""
+    run_sc = dataclasses.replace(
+        sc, transfer=dataclasses.replace(sc.transfer, mode=mode), train=dataclasses.replace(sc.train, seed=seed)
+    )
+    res = train(run_sc, out_dir / "runs" / f"{mode}-seed{seed}", resume=True, progress=progress)
+    record = {
+        "scenario": sc.name, "mode": mode, "seed": seed, "K": res.K,
+        "final_score": res.final_score, "wall_s": res.wall_s,
+        "curve": {"iteration": res.iterations, "score": res.scores},
+    }  # fmt: skip
+    _write_json(out_dir / f"{mode}-seed{seed}.json", record)
+    return record
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> None:

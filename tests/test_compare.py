@@ -132,3 +132,26 @@ def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
 
     with pytest.raises(ScenarioError, match="ppo"):
         run_compare(load(off), tmp_path / "out2", [0], ["baseline"], progress=False, baseline_from=src_dir)
+
+
+def test_parallel_jobs_give_the_same_records_as_one_at_a_time(tmp_path):
+    from repaint_ma.compare import run_compare
+    from repaint_ma.scenario import load
+
+    text = Path("scenarios/classic/cartpole_transfer.yaml").read_text()
+    tiny = text.replace("steps_per_iteration: 2048", "steps_per_iteration: 128").replace("num_envs: 8", "num_envs: 2")
+    tiny = tiny.replace("iterations: 60", "iterations: 2").replace("eval_episodes: 10", "eval_episodes: 2")
+    tiny = tiny.replace("teacher_steps: 1024", "teacher_steps: 64")
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny)
+    sc = load(path)
+    records = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        summary = run_compare(sc, out, [0, 1], ["baseline", "repaint"], progress=False, jobs=jobs)
+        assert summary["modes"]["repaint"]["seed"] == [0, 1]
+        runs = {p.name: json.loads(p.read_text()) for p in out.glob("*-seed*.json")}
+        records[jobs] = {name: {k: v for k, v in r.items() if k != "wall_s"} for name, r in runs.items()}
+    assert len(records[1]) == 4
+    assert records[1] == records[2]  # each run is seeded by its own (mode, seed), wherever it trains
+    assert records[1]["baseline-seed0.json"]["curve"] != records[1]["baseline-seed1.json"]["curve"]
