@@ -222,10 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(
-            "interrupted; `repaint run ... --resume` continues from the last checkpoint",
-            file=sys.stderr,
-        )
+        again = "the same `repaint compare`" if args.command == "compare" else "`repaint run ... --resume`"
+        print(f"interrupted; {again} continues from the last checkpoint", file=sys.stderr)
         return 130
 
 

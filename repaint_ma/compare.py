@@ -12,7 +12,9 @@ import csv
 import dataclasses
 import json
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import multiprocessing.connection
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,13 +85,7 @@ def run_compare(
             else:
                 pending.append((mode, seed))
     if jobs > 1 and len(pending) > 1:
-        spawn = multiprocessing.get_context("spawn")  # fresh interpreters: no torch state inherited
-        with ProcessPoolExecutor(min(jobs, len(pending)), mp_context=spawn) as pool:
-            futures = [pool.submit(run_one, sc, out_dir, mode, seed, False) for mode, seed in pending]
-            for done in as_completed(futures):
-                record = done.result()
-                print(f"finished {record['mode']} seed {record['seed']}: K {record['K']}, "
-                      f"{record['wall_s']:.0f} s", flush=True)  # fmt: skip
+        _run_parallel(sc, out_dir, pending, jobs)
     else:
         for mode, seed in pending:
             run_one(sc, out_dir, mode, seed, progress)
@@ -99,7 +95,7 @@ def run_compare(
     return summary
 
 
-def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool) -> dict[str, Any]:
+def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool) -> None:
     """Train ``sc`` in ``mode`` with ``seed`` (resuming its run dir) and write ``<mode>-seed<seed>.json``."""
     run_sc = dataclasses.replace(
         sc, transfer=dataclasses.replace(sc.transfer, mode=mode), train=dataclasses.replace(sc.train, seed=seed)
@@ -111,7 +107,43 @@ def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool) -
         "curve": {"iteration": res.iterations, "score": res.scores},
     }  # fmt: skip
     _write_json(out_dir / f"{mode}-seed{seed}.json", record)
-    return record
+
+
+def _run_parallel(sc: Scenario, out_dir: Path, pending: list[tuple[str, int]], jobs: int) -> None:
+    """Train the ``pending`` (mode, seed) runs ``jobs`` at a time, each in a fresh (spawned) process.
+
+    A failed run, or Ctrl-C, stops the compare: the runs still going are terminated (each resumes
+    from its last checkpoint next time) and no new one starts.
+    """
+    spawn = multiprocessing.get_context("spawn")  # no torch state inherited; not daemonic: may fork env workers
+    queue, running = list(pending), {}
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                mode, seed = queue.pop(0)
+                proc = spawn.Process(target=_run_child, args=(sc, out_dir, mode, seed))
+                proc.start()
+                running[proc.sentinel] = (proc, mode, seed)
+            for sentinel in multiprocessing.connection.wait(list(running)):
+                proc, mode, seed = running.pop(sentinel)
+                proc.join()
+                if proc.exitcode != 0:
+                    raise RuntimeError(
+                        f"compare {sc.source}: the {mode} run of seed {seed} failed (exit code {proc.exitcode}); "
+                        f"the compare resumes from {out_dir / 'runs' / f'{mode}-seed{seed}'}"
+                    )
+                record = json.loads((out_dir / f"{mode}-seed{seed}.json").read_text())
+                print(f"finished {mode} seed {seed}: K {record['K']}, {record['wall_s']:.0f} s", flush=True)
+    finally:
+        for proc, _, _ in running.values():
+            proc.terminate()
+            proc.join()
+
+
+def _run_child(sc: Scenario, out_dir: Path, mode: str, seed: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # exit cleanly: atexit stops the run's env workers
+    run_one(sc, out_dir, mode, seed, progress=False)
 
 
 def _write_json(path: Path, record: dict[str, Any]) -> None:
