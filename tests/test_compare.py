@@ -155,3 +155,17 @@ def test_parallel_jobs_give_the_same_records_as_one_at_a_time(tmp_path):
     assert len(records[1]) == 4
     assert records[1] == records[2]  # each run is seeded by its own (mode, seed), wherever it trains
     assert records[1]["baseline-seed0.json"]["curve"] != records[1]["baseline-seed1.json"]["curve"]
+
+
+def test_a_failed_parallel_run_stops_the_compare_and_names_the_run(tmp_path):
+    from repaint_ma.compare import run_compare
+    from repaint_ma.scenario import load
+
+    empty = tmp_path / "not-a-teacher"
+    empty.mkdir()  # a folder without policy.pt: the run fails when it loads its teacher
+    text = Path("scenarios/classic/cartpole_transfer.yaml").read_text()
+    path = tmp_path / "s.yaml"
+    path.write_text(text.replace("path: teachers/cartpole-expert", f"path: {empty}"))
+    with pytest.raises(RuntimeError, match=r"the (ks|it) run of seed 0 failed"):
+        run_compare(load(path), tmp_path / "out", [0], ["ks", "it"], progress=False, jobs=2)
+    assert not list((tmp_path / "out").glob("*-seed*.json"))
