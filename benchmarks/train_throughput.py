@@ -5,8 +5,9 @@ and a raw env-stepping loop, same env, same PPO settings, one process, one run e
 
 ``--workers N`` steps the envs in N worker processes for every contender (ours: ``ppo.workers``,
 SB3: SuperSuit's ``num_cpus``, raw: the learner's vector). SB3 gets the multi-agent env through
-SuperSuit's pettingzoo -> SB3 vector env and
-VecNormalize (observations only), matching our running observation normalisation.
+SuperSuit's pettingzoo -> SB3 vector env (behind ``EveryAgentView`` where agents join late or
+observations carry an action mask) and VecNormalize (observations only), matching our running
+observation normalisation.
 steps/s counts env steps (one vector step of E envs = E steps) over wall time, training
 updates included, our periodic evaluation excluded (one evaluation at the end).
 ``repaint_cost_ratio`` is seconds per REPAINT iteration over seconds per baseline iteration, both
@@ -27,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from gymnasium import spaces
+from pettingzoo import ParallelEnv
+from pettingzoo.utils.wrappers import BaseParallelWrapper
 
 import envs
 from repaint_ma.learner import make_vec, train
@@ -89,33 +92,68 @@ def raw_sps(sc: Scenario, total_steps: int) -> float:
     return total_steps / (time.time() - t0)
 
 
-def sb3_unsupported(sc: Scenario) -> str | None:
-    """Why SB3 PPO cannot run this env through SuperSuit's vector env (None if it can)."""
-    env = envs.make(sc.env.id, **sc.env_kwargs)
-    env.reset(seed=0)
-    late = len(env.agents) < len(env.possible_agents)
-    masked = isinstance(env.observation_space(env.possible_agents[0]), spaces.Dict)
-    env.close()
-    if late:
-        return "agents join after reset (SuperSuit's vector env needs every possible agent from the start)"
-    if masked:
-        return "dict observation with an action mask (SB3's PPO has no action masks)"
-    return None
+class EveryAgentView(BaseParallelWrapper):
+    """An env as SuperSuit's vector env (and so SB3) can take it: every possible agent from reset
+    to the episode's end, the absent ones (not joined yet, or dead) with a zero observation and
+    reward, as SuperSuit's ``black_death`` does for deaths only; a dict observation is cut to its
+    ``observation`` Box, since SB3's PPO has no action masks (a masked action is a no-op here)."""
+
+    def __init__(self, env: ParallelEnv) -> None:
+        super().__init__(env)
+        space = env.observation_space(env.possible_agents[0])
+        self.masked = isinstance(space, spaces.Dict)
+        self.box = space["observation"] if self.masked else space
+        self.zeros = np.zeros(self.box.shape, self.box.dtype)
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self.box
+
+    def _full(self, obs: dict) -> dict:
+        cut = {a: o["observation"] for a, o in obs.items()} if self.masked else obs
+        return {a: cut.get(a, self.zeros) for a in self.possible_agents}
+
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        obs, infos = self.env.reset(seed=seed, options=options)
+        self.agents = list(self.possible_agents)
+        return self._full(obs), {a: infos.get(a, {}) for a in self.agents}
+
+    def step(self, actions: dict) -> tuple[dict, dict, dict, dict, dict]:
+        obs, rewards, terms, truncs, infos = self.env.step({a: actions[a] for a in self.env.agents})
+        done = not self.env.agents
+        truncated = done and any(truncs.values())
+        agents = self.agents
+        if done:
+            self.agents = []
+        return (
+            self._full(obs),
+            {a: rewards.get(a, 0.0) for a in agents},
+            {a: done and not truncated for a in agents},
+            {a: truncated for a in agents},
+            {a: infos.get(a, {}) for a in agents},
+        )
 
 
 def sb3_sps(sc: Scenario, total_steps: int) -> float:
+    """Env steps/s of SB3's PPO; an env whose agents join late or carry an action mask goes
+    through ``EveryAgentView``. SB3 counts one timestep per agent slot (every possible agent of
+    every env), so env steps are its timesteps over the slots of one env."""
     import supersuit as ss
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
     ppo = sc.ppo
-    vec = ss.pettingzoo_env_to_vec_env_v1(envs.make(sc.env.id, **sc.env_kwargs))
+    env = envs.make(sc.env.id, **sc.env_kwargs)
+    env.reset(seed=0)
+    if len(env.agents) < len(env.possible_agents) or isinstance(env.observation_space(env.agents[0]), spaces.Dict):
+        env = EveryAgentView(env)
+    slots = len(env.possible_agents)  # SB3 timesteps per env step
+    vec = ss.pettingzoo_env_to_vec_env_v1(env)
     vec = ss.concat_vec_envs_v1(vec, ppo.num_envs, num_cpus=ppo.workers, base_class="stable_baselines3")
     vec = VecNormalize(VecMonitor(vec), norm_reward=False)
     model = PPO(
         "MlpPolicy",
         vec,
-        n_steps=ppo.steps_per_iteration // vec.num_envs,
+        n_steps=ppo.steps_per_iteration // ppo.num_envs,
         batch_size=ppo.minibatch,
         n_epochs=ppo.epochs,
         learning_rate=ppo.lr,
@@ -130,8 +168,8 @@ def sb3_sps(sc: Scenario, total_steps: int) -> float:
         verbose=0,
     )
     t0 = time.time()
-    model.learn(total_timesteps=total_steps)
-    return model.num_timesteps / (time.time() - t0)
+    model.learn(total_timesteps=total_steps * slots)
+    return model.num_timesteps / slots / (time.time() - t0)
 
 
 def main() -> None:
@@ -151,21 +189,19 @@ def main() -> None:
         baseline, base_iter_s = ours_sps(sc, tmp)
         repaint, repaint_iter_s = ours_sps(repaint_scenario(sc, tmp), tmp)
         ahead, ahead_iter_s = ours_sps(repaint_scenario(sc, tmp, ahead=True), tmp / "ahead")
-    sb3_skipped = sb3_unsupported(sc)
     out = {
         "env": args.env,
         "num_envs": args.num_envs,
         "workers": args.workers,
         "env_steps": total,
-        "sb3_sps": None if sb3_skipped else sb3_sps(sc, total),
-        "sb3_skipped": sb3_skipped,
+        "sb3_sps": sb3_sps(sc, total),
         "baseline_sps": baseline,
         "repaint_sps": repaint,
         "repaint_ahead_sps": ahead,
         "raw_sps": raw_sps(sc, total),
         "repaint_teacher_steps_per_iteration": args.steps // 2,
     }
-    out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"] if out["sb3_sps"] else None
+    out["ratio_vs_sb3"] = out["baseline_sps"] / out["sb3_sps"]
     out["learner_efficiency"] = out["baseline_sps"] / out["raw_sps"]
     out["repaint_cost_ratio"] = repaint_iter_s / base_iter_s
     out["repaint_ahead_cost_ratio"] = ahead_iter_s / base_iter_s

@@ -39,3 +39,24 @@ def test_bad_entries_are_one_line_errors(tmp_path, capsys):
     save_policy(ActorCritic(10, spaces.Discrete(18), [8]), tmp_path / "policy.pt")
     (tmp_path / "config.yaml").write_text(yaml.safe_dump({"env": {"id": "sc2/MoveToBeacon", "kwargs": {}}}))
     assert "observation size 10 does not match sc2/MoveToBeacon's 201" in _bench_error(capsys, f"x={tmp_path}")
+
+
+def test_sb3_view_gives_supersuit_every_possible_agent_from_reset():
+    # SB3's side of benchmarks/train_throughput.py: agents that join late or died are zero slots
+    import supersuit as ss
+    from pettingzoo.test import parallel_api_test
+
+    from benchmarks.train_throughput import EveryAgentView
+
+    parallel_api_test(EveryAgentView(envs.make("sc2/DefeatRoaches")), num_cycles=50)
+    inner = envs.make("sc2/DefeatRoaches")
+    vec = ss.pettingzoo_env_to_vec_env_v1(EveryAgentView(inner))
+    obs, _ = vec.reset(seed=0)
+    joined = len(inner.agents)
+    assert obs.shape == (len(inner.possible_agents), 201) and 0 < joined < len(inner.possible_agents)
+    assert not obs[joined:].any() and obs[:joined].any(axis=1).all()
+    rng = np.random.default_rng(0)
+    for _ in range(300):  # past the episode's end (SuperSuit resets it): any action, masked ones too
+        obs, rewards, terminated, truncated, _ = vec.step(rng.integers(0, 18, len(obs)))
+        assert obs.shape[0] == len(rewards) == len(inner.possible_agents)
+        assert terminated.all() or truncated.all() or not (terminated.any() or truncated.any())

@@ -260,8 +260,12 @@ def fog_env(**kwargs) -> SC2Env:
 
 
 def test_masks_forbid_invisible_and_missing_targets() -> None:
-    obs, _ = fog_env().reset(seed=0)
+    env = fog_env()
+    obs, _ = env.reset(seed=0)
     assert obs["marine_0"]["action_mask"][10:].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]  # the hidden one unlisted
+    # choosing an empty target slot is a masked no-op too (the last unit, an enemy, is not taken)
+    assert all(len(env._orders({"marine_0": action}).tag) == 0 for action in range(11, 18))
+    env.step({"marine_0": 17})
     env = fog_env(see_through_fog=True)
     obs, _ = env.reset(seed=0)
     assert obs["marine_0"]["action_mask"][10:].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]  # listed, masked

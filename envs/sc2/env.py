@@ -240,7 +240,7 @@ class Features:
         """Actions of the observers of ``seen`` (``observe``'s output; ``game``, ``pos`` as given to it)
         -> ``(ordered, kind, goal, target)``: whether an observer gives an order (a no-op or masked
         choice gives none: the unit keeps its order), STOP / MOVE / ATTACK, the move point (complex,
-        float32-exact, clipped to the map) and the attacked unit's column (-1 for none)."""
+        float32-exact, clipped to the map) and the attacked unit's column (-1 for none or no order)."""
         M = len(actions)
         act = np.asarray(actions, np.int64)
         legal = (act > 0) & (act < self.n_actions)
@@ -257,7 +257,7 @@ class Features:
         kind = np.where(act == 1, STOP, np.where(enemy, ATTACK, MOVE)).astype(np.int8)
         goal = np.where(act == 1, 0j, np.where(on_target, target_pos, step))
         goal = goal.real.astype(np.float32) + 1j * goal.imag.astype(np.float32)  # as Orders carry it
-        return ordered, kind, goal, np.where(enemy, col, -1)
+        return ordered, kind, goal, np.where(enemy & ordered, col, -1)  # an empty slot's column U: -1
 
     def team_counts(self, prev: Units, now: Units) -> dict[str, np.ndarray]:
         """Per game, between two ``(E, U)`` snapshots: kills (enemies gone while seen), losses, damage
