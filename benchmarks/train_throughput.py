@@ -118,7 +118,7 @@ class EveryAgentView(BaseParallelWrapper):
         return self._full(obs), {a: infos.get(a, {}) for a in self.agents}
 
     def step(self, actions: dict) -> tuple[dict, dict, dict, dict, dict]:
-        obs, rewards, terms, truncs, infos = self.env.step({a: actions[a] for a in self.env.agents})
+        obs, rewards, _, truncs, infos = self.env.step({a: actions[a] for a in self.env.agents})
         done = not self.env.agents
         truncated = done and any(truncs.values())
         agents = self.agents
