@@ -144,7 +144,8 @@ def sb3_sps(sc: Scenario, total_steps: int) -> float:
     ppo = sc.ppo
     env = envs.make(sc.env.id, **sc.env_kwargs)
     env.reset(seed=0)
-    if len(env.agents) < len(env.possible_agents) or isinstance(env.observation_space(env.agents[0]), spaces.Dict):
+    late = len(env.agents) < len(env.possible_agents)
+    if late or isinstance(env.observation_space(env.possible_agents[0]), spaces.Dict):
         env = EveryAgentView(env)
     slots = len(env.possible_agents)  # SB3 timesteps per env step
     vec = ss.pettingzoo_env_to_vec_env_v1(env)
