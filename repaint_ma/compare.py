@@ -176,11 +176,26 @@ def format_k(mean: float | None, std: float | None) -> str:
     return "never" if mean is None else f"{mean:.1f} ± {std:.1f}"
 
 
+def baseline_k(summary: dict[str, Any]) -> tuple[float | None, bool]:
+    """Mean baseline K, and whether it is only a lower bound.
+
+    A baseline seed that never reached the target took more than the budget, so it counts as the
+    budget: the mean is then a lower bound, and so is every % fewer computed from it.
+    """
+    ks = summary["modes"].get("baseline", {}).get("K", [])
+    if not ks:
+        return None, False
+    censored = any(k is None for k in ks)
+    return float(np.mean([summary["iteration_budget"] if k is None else k for k in ks])), censored
+
+
 def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per mode: K mean +- std, never-reached count, % fewer iterations, final score."""
-    base_mean = None
-    if "baseline" in summary["modes"]:
-        base_mean = k_stats(summary["modes"]["baseline"]["K"])[0]
+    """One row per mode: K mean +- std, never-reached count, % fewer iterations, final score.
+
+    ``pct_fewer`` is given only for a mode whose every seed reached the target;
+    ``pct_fewer_is_bound`` marks it as a lower bound (some baseline seed never reached it).
+    """
+    base_mean, censored = baseline_k(summary)
     rows = []
     for mode, data in summary["modes"].items():
         mean, std, missed = k_stats(data["K"])
@@ -191,11 +206,25 @@ def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({
             "mode": mode, "label": MODE_LABELS[mode], "K_mean": mean, "K_std": std,
             "never_reached": missed, "seeds": len(data["K"]), "pct_fewer": fewer,
+            "pct_fewer_is_bound": fewer is not None and censored,
             "final_mean": float(np.mean(scores)) if scores else None,
             "final_std": float(np.std(scores)) if scores else None,
             "wall_s": float(np.sum(data["wall_s"])),
         })  # fmt: skip
     return rows
+
+
+def format_fewer(row: dict[str, Any], words: bool) -> str:
+    """A row's % fewer iterations than the baseline: "70%" / "-40%", or with ``words``
+    "70% fewer" / "40% more"; a lower bound (``pct_fewer_is_bound``) reads ">= 70%", "<= 40% more"."""
+    pct = row["pct_fewer"]
+    if pct is None:
+        return "-"
+    if not words:
+        text, bound = f"{pct:.0f}%", ">= "
+    else:
+        text, bound = (f"{pct:.0f}% fewer", ">= ") if pct >= 0 else (f"{-pct:.0f}% more", "<= ")
+    return bound + text if row["pct_fewer_is_bound"] else text
 
 
 def format_markdown(summary: dict[str, Any]) -> str:
@@ -209,7 +238,7 @@ def format_markdown(summary: dict[str, Any]) -> str:
     ]
     for r in table_rows(summary):
         k = format_k(r["K_mean"], r["K_std"])
-        fewer = f"{r['pct_fewer']:.0f}%" if r["pct_fewer"] is not None else "-"
+        fewer = format_fewer(r, words=False)
         final = f"{r['final_mean']:.1f} ± {r['final_std']:.1f}" if r["final_mean"] is not None else "-"
         lines.append(
             f"| {r['label']} | {k} | {r['never_reached']}/{r['seeds']} | {fewer} | {final} | {r['wall_s']:.0f} |"

@@ -62,9 +62,17 @@ def test_table_percent_fewer_and_never_reached(tmp_path):
     )
     summary["modes"]["repaint"]["K"] = [30, 40]
     assert "| 35.0 ± 5.0 | 40% more | - |" in format_overview([summary])
-    summary["modes"]["baseline"]["K"] = [None, None]  # no baseline K: no % to give
+    # a baseline seed that never reached the target counts as the budget (40): a bound on % fewer
+    summary["modes"]["baseline"]["K"] = [20, None]
+    rows = {r["mode"]: r for r in table_rows(summary)}
+    assert rows["repaint"]["pct_fewer"] == pytest.approx(100 * (30 - 35) / 30)
+    assert rows["repaint"]["pct_fewer_is_bound"] and not rows["it"]["pct_fewer_is_bound"]
+    assert "| 35.0 ± 5.0 | <= 17% more | - |" in format_overview([summary])
+    assert "| K_REPAINT | 35.0 ± 5.0 | 0/2 | >= -17% |" in format_markdown(summary)
+    summary["modes"]["baseline"]["K"] = [None, None]
+    summary["modes"]["repaint"]["K"] = [10, 20]
     assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 | 100 | never (2/2) |")
-    assert format_overview([summary]).splitlines()[2].endswith("| 35.0 ± 5.0 | - | - |")
+    assert format_overview([summary]).splitlines()[2].endswith("| 15.0 ± 5.0 | >= 62% fewer | - |")  # 1 - 15/40
     summary["modes"]["it"] |= {"K": [20], "final_score": [90.0]}  # modes with different numbers of seeds
     assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 / - / 1 / 2 | 100 |")
 
