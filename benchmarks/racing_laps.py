@@ -35,7 +35,7 @@ def main() -> None:
         info: dict = {}
         while env.agents:
             batch = torch.as_tensor(np.stack([obs[a] for a in env.agents]))
-            action, _ = policy.act(policy.normalize(batch), deterministic=args.deterministic)
+            action, _ = policy.act_raw(batch, deterministic=args.deterministic)
             obs, _, _, _, infos = env.step(dict(zip(env.agents, action.numpy(), strict=True)))
             info = infos["car_0"]
         laps.append(info["laps"])

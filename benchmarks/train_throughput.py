@@ -4,7 +4,9 @@ and a raw env-stepping loop, same env, same PPO settings, one process, one run e
     python benchmarks/train_throughput.py --env classic/CartPole-v1 --iterations 10 --json
 
 ``--workers N`` steps the envs in N worker processes for every contender (ours: ``ppo.workers``,
-SB3: SuperSuit's ``num_cpus``, raw: the learner's vector). SB3 gets the multi-agent env through
+SB3: SuperSuit's ``num_cpus``, raw: the learner's vector); ``--sample-in-workers`` lets our workers
+roll whole rollouts with a copy of the policy (``ppo.sample_in_workers``) instead of a round trip
+to the learner per step. SB3 gets the multi-agent env through
 SuperSuit's pettingzoo -> SB3 vector env (behind ``EveryAgentView`` where agents join late or
 observations carry an action mask) and VecNormalize (observations only), matching our running
 observation normalisation.
@@ -37,8 +39,11 @@ from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.scenario import Scenario, from_dict
 
 
-def scenario_for(env_id: str, iterations: int, num_envs: int, steps: int, workers: int = 0) -> Scenario:
-    ppo = {"steps_per_iteration": steps, "num_envs": num_envs, "epochs": 10, "minibatch": 256, "workers": workers}
+def scenario_for(
+    env_id: str, iterations: int, num_envs: int, steps: int, workers: int = 0, sample_in_workers: bool = False
+) -> Scenario:
+    ppo = {"steps_per_iteration": steps, "num_envs": num_envs, "epochs": 10, "minibatch": 256, "workers": workers,
+           "sample_in_workers": sample_in_workers}  # fmt: skip
     return from_dict(
         {
             "name": "throughput",
@@ -180,10 +185,11 @@ def main() -> None:
     p.add_argument("--num-envs", type=int, default=4)
     p.add_argument("--steps", type=int, default=2048, help="env steps per iteration")
     p.add_argument("--workers", type=int, default=0, help="env worker processes for every contender (SB3: num_cpus)")
+    p.add_argument("--sample-in-workers", action="store_true", help="ours: ppo.sample_in_workers (with --workers)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(1)
-    sc = scenario_for(args.env, args.iterations, args.num_envs, args.steps, args.workers)
+    sc = scenario_for(args.env, args.iterations, args.num_envs, args.steps, args.workers, args.sample_in_workers)
     total = args.iterations * args.steps
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -194,6 +200,7 @@ def main() -> None:
         "env": args.env,
         "num_envs": args.num_envs,
         "workers": args.workers,
+        "sample_in_workers": args.sample_in_workers,
         "env_steps": total,
         "sb3_sps": sb3_sps(sc, total),
         "baseline_sps": baseline,

@@ -97,7 +97,7 @@ class PolicyAgent:
             obs = np.concatenate([obs, np.eye(len(self._index), dtype=np.float32)[[self._index[a] for a in agents]]], 1)
         mask = torch.as_tensor(np.stack([observations[a]["action_mask"] for a in agents])).bool()
         with torch.no_grad():
-            action, _ = self.policy.act(self.policy.normalize(torch.as_tensor(obs)), mask, self.deterministic)
+            action, _ = self.policy.act_raw(torch.as_tensor(obs), mask, self.deterministic)
         return dict(zip(agents, action.tolist(), strict=True))
 
 

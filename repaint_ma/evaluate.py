@@ -32,11 +32,8 @@ def evaluate(
     vec.finished_scores.clear()
     vec.reset(EVAL_SEED_OFFSET + seed)
     while vec.running:
-        obs = torch.from_numpy(vec.obs)
-        if isinstance(policy, ActorCritic):  # a Teacher adapts and normalises inside act
-            obs = policy.normalize(obs)
         mask = torch.from_numpy(vec.masks) if vec.has_mask else None
-        action, _ = policy.act(obs, mask, deterministic)
+        action, _ = policy.act_raw(torch.from_numpy(vec.obs), mask, deterministic)
         vec.step(action.numpy())
     return list(vec.finished_scores)
 

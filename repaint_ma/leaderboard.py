@@ -120,7 +120,7 @@ class Entry:
 
         with torch.no_grad():
             batch = torch.as_tensor(np.stack([obs[a] for a in agents]))
-            action, _ = self.policy.act(self.policy.normalize(batch), deterministic=True)
+            action, _ = self.policy.act_raw(batch, deterministic=True)
         return dict(zip(agents, action.numpy(), strict=True))
 
 

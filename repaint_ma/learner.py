@@ -69,9 +69,9 @@ def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecParallel
         return native if native is not None else VecParallelEnv([factory] * n, ppo.agent_indicator, autoreset, offset)
 
     if ppo.backend == "ray":
-        return RayVecParallelEnv(build, num_envs, max(ppo.workers, 1), ppo.ray_address)
+        return RayVecParallelEnv(build, num_envs, max(ppo.workers, 1), ppo.ray_address, ppo.sample_in_workers)
     if ppo.workers > 0:
-        return SubprocVecParallelEnv(build, num_envs, ppo.workers)
+        return SubprocVecParallelEnv(build, num_envs, ppo.workers, ppo.sample_in_workers)
     return build(num_envs, 0)
 
 

@@ -114,12 +114,17 @@ class ActorCritic(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Rollout step: (action, log-prob) for a batch of normalised observations.
 
-        The teacher has the same method, so student and teacher rollouts are one code path;
-        values are computed afterwards in one batched pass, not per step.
+        Values are computed afterwards in one batched pass, not per step.
         """
         dist = self.dist(obs, mask)
         action = dist.mode() if deterministic else dist.sample()
         return action, dist.log_prob(action)
+
+    def act_raw(
+        self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``act`` on raw observations, normalised with the current statistics (``Teacher.act_raw`` alike)."""
+        return self.act(self.normalize(raw_obs), mask, deterministic)
 
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> None:

@@ -197,7 +197,53 @@ def normalized(ro: Rollout, student: ActorCritic) -> Rollout:
     return replace(ro, obs=student.normalize(ro.obs), next_obs=student.normalize(ro.next_obs))
 
 
+def cat_slots(rollouts: list[Rollout]) -> Rollout:
+    """One rollout from rollouts of consecutive slot ranges (the shards of a vector), side by side."""
+    parts = {f.name: [getattr(ro, f.name) for ro in rollouts] for f in fields(Rollout)}
+    return Rollout(**{k: None if xs[0] is None else torch.cat(xs, dim=1) for k, xs in parts.items()})
+
+
 @torch.no_grad()
+def roll(vec: VecParallelEnv, num_steps: int, policy: ActorCritic | Teacher) -> Rollout:
+    """The rollout loop: ``num_steps`` vector steps with ``policy`` acting on every live slot.
+
+    Returns raw observations and no ``teacher_params`` (``collect`` adds both). Buffers are NumPy
+    until the end (a NumPy row write costs a tenth of a torch one); one forward pass per step
+    serves every env and agent.
+    """
+    T, N = num_steps, vec.num_slots
+    obs = np.zeros((T, N, vec.obs_dim), np.float32)
+    next_obs = np.zeros((T, N, vec.obs_dim), np.float32)
+    masks = np.zeros((T, N, vec.mask_dim), bool) if vec.has_mask else None
+    rewards = np.zeros((T, N), np.float32)
+    terminated, dones, valid = (np.zeros((T, N), bool) for _ in range(3))
+    actions, logprobs = [], []
+    for t in range(T):
+        obs[t], valid[t] = vec.obs, vec.alive
+        mask = None
+        if masks is not None:
+            masks[t] = vec.masks
+            mask = torch.from_numpy(masks[t])
+        action, logprob = policy.act_raw(torch.from_numpy(obs[t]), mask)
+        step = vec.step(action.numpy())
+        actions.append(action)
+        logprobs.append(logprob)
+        next_obs[t], rewards[t], terminated[t] = step["next_obs"], step["reward"], step["terminated"]
+        dones[t] = step["terminated"] | step["truncated"]
+    return Rollout(
+        obs=torch.from_numpy(obs),
+        next_obs=torch.from_numpy(next_obs),
+        masks=None if masks is None else torch.from_numpy(masks),
+        actions=torch.stack(actions),
+        logprobs=torch.stack(logprobs),
+        rewards=torch.from_numpy(rewards),
+        terminated=torch.from_numpy(terminated),
+        dones=torch.from_numpy(dones),
+        valid=torch.from_numpy(valid),
+        teacher_params=None,
+    )
+
+
 def collect(
     vec: VecParallelEnv,
     num_steps: int,
@@ -211,49 +257,26 @@ def collect(
 
     With ``act_with_teacher`` the teacher acts and its log-probs are stored (the denominator
     of rho in L_ins); otherwise the student acts and, if a ``teacher`` is given, the
-    teacher's distribution on these states is stored for the kickstarting cross-entropy.
-    Teacher forward passes are batched over all slots (for the KS term, over the whole
-    rollout at once). Observations are stored normalised with the student's statistics as
-    they were during the rollout (raw with ``normalize=False``: see ``normalized``); with
-    ``update_obs_norm`` the statistics then absorb this rollout's observations (for the next iteration).
+    teacher's distribution on these states is stored for the kickstarting cross-entropy
+    (one batched pass over the whole rollout). Observations are stored normalised with the
+    student's statistics as they were during the rollout (raw with ``normalize=False``: see
+    ``normalized``); with ``update_obs_norm`` the statistics then absorb this rollout's
+    observations (for the next iteration). A vector whose workers sample actions themselves
+    (``sample_in_workers``) runs ``roll`` in each worker, on a seed drawn here.
     """
-    T, N = num_steps, vec.num_slots
-    act_dim = vec.action_space.shape if student.head.kind != "discrete" else ()
-    raw_obs = torch.zeros(T, N, vec.obs_dim)
-    raw_next_obs = torch.zeros(T, N, vec.obs_dim)
-    buf = {
-        "masks": torch.zeros(T, N, vec.mask_dim, dtype=torch.bool) if vec.has_mask else None,
-        "actions": torch.zeros((T, N, *act_dim), dtype=student.head.action_dtype),
-        "logprobs": torch.zeros(T, N),
-        "rewards": torch.zeros(T, N),
-        "terminated": torch.zeros(T, N, dtype=torch.bool),
-        "dones": torch.zeros(T, N, dtype=torch.bool),
-        "valid": torch.zeros(T, N, dtype=torch.bool),
-        "teacher_params": None,
-    }
-    for t in range(T):
-        raw = torch.from_numpy(vec.obs)
-        raw_obs[t] = raw
-        mask = torch.from_numpy(vec.masks) if vec.has_mask else None
-        buf["valid"][t] = torch.from_numpy(vec.alive)
-        if act_with_teacher:
-            action, logprob = teacher.act(raw, mask)
-        else:
-            action, logprob = student.act(student.normalize(raw), mask)
-        step = vec.step(action.numpy())
-        buf["actions"][t], buf["logprobs"][t] = action, logprob
-        if mask is not None:
-            buf["masks"][t] = mask
-        raw_next_obs[t] = torch.from_numpy(step["next_obs"])
-        buf["rewards"][t] = torch.from_numpy(step["reward"])
-        buf["terminated"][t] = torch.from_numpy(step["terminated"])
-        buf["dones"][t] = torch.from_numpy(step["terminated"] | step["truncated"])
+    policy = teacher if act_with_teacher else student
+    if getattr(vec, "sample_in_workers", False):
+        ro = vec.roll(num_steps, policy, seed=int(torch.randint(2**31 - 1, ()).item()))
+    else:
+        ro = roll(vec, num_steps, policy)
     if teacher is not None and not act_with_teacher:  # pi_T on S, for the KS term: one batched pass
-        flat_masks = buf["masks"].flatten(0, 1) if vec.has_mask else None
-        buf["teacher_params"] = teacher.dist(raw_obs.flatten(0, 1), flat_masks).params.view(T, N, -1)
-    ro = Rollout(obs=raw_obs, next_obs=raw_next_obs, **buf)
+        T, N = ro.valid.shape
+        flat_masks = ro.masks.flatten(0, 1) if ro.masks is not None else None
+        params = teacher.dist(ro.obs.flatten(0, 1), flat_masks).params.view(T, N, -1)
+        ro = replace(ro, teacher_params=params)
+    raw_obs = ro.obs
     if normalize:
         ro = normalized(ro, student)
     if update_obs_norm:
-        student.normalize(raw_obs[buf["valid"]], update=True)
+        student.normalize(raw_obs[ro.valid], update=True)
     return ro

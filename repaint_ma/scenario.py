@@ -94,6 +94,7 @@ class PPOSpec:
     workers: int = _opt(0, ge=0)  # rollout workers; 0 steps the envs in the learner's process
     backend: str = _opt("local", choices=("local", "ray"))  # where workers run: processes or Ray actors
     ray_address: str | None = _opt(None)  # join this Ray cluster (e.g. "ray://head:10001"); None: local Ray
+    sample_in_workers: bool = _opt(False)  # workers roll whole rollouts with a policy copy (workers.py)
     norm_obs: bool = _opt(True)
     norm_adv: bool = _opt(True)
     agent_indicator: bool = _opt(False)

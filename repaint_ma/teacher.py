@@ -27,7 +27,7 @@ class TeacherError(ValueError):
 class Teacher(nn.Module):
     """A frozen ``ActorCritic`` seen through an adapter; takes the student's *raw* observations.
 
-    Same ``act`` as the student, so rollouts share one path;
+    ``act_raw`` as the student's, so rollouts and evaluations share one path;
     the teacher applies its own observation statistics.
     """
 
@@ -45,7 +45,7 @@ class Teacher(nn.Module):
     def dist(self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None) -> Distribution:
         return self.model.dist(*self._see(raw_obs, mask))
 
-    def act(
+    def act_raw(
         self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None, deterministic: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
         return self.model.act(*self._see(raw_obs, mask), deterministic)

@@ -51,3 +51,19 @@ def test_adapter_that_does_not_fit_is_a_load_error(tmp_path):
         load_teacher(tmp_path, "identity", 6, spaces.Discrete(2))
     teacher = load_teacher(tmp_path, "first_features", 6, spaces.Discrete(2))  # 4 features + a 2-agent indicator
     assert teacher.dist(torch.zeros(3, 6)).params.shape == (3, 2)
+
+
+@pytest.mark.parametrize("name", sorted(ADAPTERS))
+def test_a_teacher_pickles_with_every_adapter(name, tmp_path):
+    """Workers that sample actions themselves receive the teacher pickled."""
+    import pickle
+
+    env = envs.make("sc2/CollectMineralShards")
+    obs, _ = env.reset(seed=3)
+    x = torch.as_tensor(obs["marine_0"]["observation"])[None]
+    m = torch.as_tensor(obs["marine_0"]["action_mask"]).bool()[None]
+    dim = x.shape[-1] - 1 if name == "first_features" else x.shape[-1]
+    save_policy(ActorCritic(dim, env.action_space("marine_0"), [8]), tmp_path / "policy.pt")
+    teacher = load_teacher(tmp_path, name, x.shape[-1], env.action_space("marine_0"))
+    copy = pickle.loads(pickle.dumps(teacher))
+    assert torch.equal(copy.dist(x, m).params, teacher.dist(x, m).params)

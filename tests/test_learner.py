@@ -54,6 +54,8 @@ def test_worker_processes_give_the_same_metrics(tmp_path):
 
 
 def test_local_ray_gives_the_same_metrics(tmp_path):
+    """Per-step acting on Ray equals the in-process run; sampling in the workers equals sampling in
+    worker processes with the same split."""
     pytest.importorskip("ray")
     import ray
 
@@ -62,9 +64,26 @@ def test_local_ray_gives_the_same_metrics(tmp_path):
         overrides = {"train.iterations": 2, "ppo.backend": "ray", "ppo.workers": 2}
         train(from_dict(TOY, overrides={"train.iterations": 2}), tmp_path / "local", progress=False)
         train(from_dict(TOY, overrides=overrides), tmp_path / "ray", progress=False)
+        sampled = {**overrides, "ppo.sample_in_workers": True}
+        train(from_dict(TOY, overrides=sampled), tmp_path / "ray-sampled", progress=False)
     finally:
         ray.shutdown()
     assert _metrics(tmp_path / "local") == _metrics(tmp_path / "ray")
+    procs = {"train.iterations": 2, "ppo.workers": 2, "ppo.sample_in_workers": True}
+    train(from_dict(TOY, overrides=procs), tmp_path / "procs-sampled", progress=False)
+    assert _metrics(tmp_path / "procs-sampled") == _metrics(tmp_path / "ray-sampled")
+
+
+def test_sampling_in_workers_learns_and_is_reproducible(tmp_path):
+    sc = from_dict(TOY, overrides={"ppo.workers": 2, "ppo.sample_in_workers": True})
+    res = train(sc, tmp_path / "a", progress=False)
+    assert res.final_score > 5.5
+    again = from_dict(TOY, overrides={"ppo.workers": 2, "ppo.sample_in_workers": True, "train.iterations": 3})
+    train(again, tmp_path / "b", progress=False)
+    assert _metrics(tmp_path / "b") == _metrics(tmp_path / "a")[:3]
+    # each worker samples from its own seed: not the in-process run's numbers
+    train(from_dict(TOY, overrides={"train.iterations": 3}), tmp_path / "local", progress=False)
+    assert _metrics(tmp_path / "local") != _metrics(tmp_path / "b")
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import envs
 from repaint_ma.networks import ActorCritic
 from repaint_ma.rollout import VecParallelEnv, collect
 from repaint_ma.teacher import Teacher
-from repaint_ma.workers import TeacherRollouts
+from repaint_ma.workers import SubprocVecParallelEnv, TeacherRollouts
 
 
 def _vec(num_envs: int = 1, **kw) -> VecParallelEnv:
@@ -73,3 +73,23 @@ def test_teacher_rollouts_collected_ahead_equal_in_process_ones():
         assert not torch.equal(a.obs, student.normalize(a.obs))  # really normalised, once
     ahead.close()
     here.close()
+
+
+def test_workers_sampling_whole_rollouts_fill_their_slots_in_order():
+    """Two workers roll their halves with their own copies of the policy; the learner gets one rollout
+    with the slots in env order, the staggered lifetimes in every env, and the workers' state."""
+
+    def build(n: int, offset: int) -> VecParallelEnv:
+        toy = lambda: envs.make("toy/staggered", lifetimes=(3, 5, 8), max_steps=6)  # noqa: E731
+        return VecParallelEnv([toy] * n, agent_indicator=True, env_offset=offset)
+
+    vec = SubprocVecParallelEnv(build, 4, 2, sample_in_workers=True)
+    vec.reset(0)
+    net = ActorCritic(vec.obs_dim, vec.action_space, [8])
+    ro = collect(vec, 6, net)
+    vec.close()
+    assert ro.obs.shape == (6, 12, vec.obs_dim) and ro.actions.shape == (6, 12)
+    assert ro.valid.sum(0).tolist() == [3, 5, 6] * 4
+    np.testing.assert_array_equal(ro.obs[0, :, -3:].numpy() != 0, np.tile(np.eye(3, dtype=bool), (4, 1)))
+    assert len(vec.finished_scores) == 4 and vec.alive.all()
+    assert (ro.actions[ro.valid & (torch.arange(12) % 3 != 1)] != 2).all()  # masks hold in the workers
