@@ -25,7 +25,7 @@ from repaint_ma.scenario import from_dict
 PARTS = {  # label -> (file suffix, function name) whose cumulative time is that part
     "env step": ("rollout.py", "step"),
     "network act (student + teacher)": ("networks.py", "act"),
-    "teacher forward": ("teacher.py", "act"),
+    "teacher forward": ("teacher.py", "act_raw"),
     "teacher dist (KS)": ("teacher.py", "dist"),
     "GAE": ("learner.py", "advantages_of"),
     "update (critic and actor)": ("learner.py", "ppo_update"),

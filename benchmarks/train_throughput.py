@@ -6,7 +6,8 @@ and a raw env-stepping loop, same env, same PPO settings, one process, one run e
 ``--workers N`` steps the envs in N worker processes for every contender (ours: ``ppo.workers``,
 SB3: SuperSuit's ``num_cpus``, raw: the learner's vector); ``--sample-in-workers`` lets our workers
 roll whole rollouts with a copy of the policy (``ppo.sample_in_workers``) instead of a round trip
-to the learner per step. SB3 gets the multi-agent env through
+to the learner per step; ``--backend ray`` puts our workers and the raw loop's on a local Ray
+(SB3 keeps SuperSuit's processes). SB3 gets the multi-agent env through
 SuperSuit's pettingzoo -> SB3 vector env (behind ``EveryAgentView`` where agents join late or
 observations carry an action mask) and VecNormalize (observations only), matching our running
 observation normalisation.
@@ -40,10 +41,16 @@ from repaint_ma.scenario import Scenario, from_dict
 
 
 def scenario_for(
-    env_id: str, iterations: int, num_envs: int, steps: int, workers: int = 0, sample_in_workers: bool = False
+    env_id: str,
+    iterations: int,
+    num_envs: int,
+    steps: int,
+    workers: int = 0,
+    sample_in_workers: bool = False,
+    backend: str = "local",
 ) -> Scenario:
     ppo = {"steps_per_iteration": steps, "num_envs": num_envs, "epochs": 10, "minibatch": 256, "workers": workers,
-           "sample_in_workers": sample_in_workers}  # fmt: skip
+           "sample_in_workers": sample_in_workers, "backend": backend}  # fmt: skip
     return from_dict(
         {
             "name": "throughput",
@@ -94,7 +101,9 @@ def raw_sps(sc: Scenario, total_steps: int) -> float:
         else:
             actions = np.stack([space.sample() for _ in range(vec.num_slots)])
         vec.step(actions)
-    return total_steps / (time.time() - t0)
+    sps = total_steps / (time.time() - t0)
+    vec.close()
+    return sps
 
 
 class EveryAgentView(BaseParallelWrapper):
@@ -175,7 +184,9 @@ def sb3_sps(sc: Scenario, total_steps: int) -> float:
     )
     t0 = time.time()
     model.learn(total_timesteps=total_steps * slots)
-    return model.num_timesteps / slots / (time.time() - t0)
+    sps = model.num_timesteps / slots / (time.time() - t0)
+    vec.close()  # SuperSuit's worker processes (num_cpus > 0) would otherwise keep this process from exiting
+    return sps
 
 
 def main() -> None:
@@ -186,10 +197,13 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=2048, help="env steps per iteration")
     p.add_argument("--workers", type=int, default=0, help="env worker processes for every contender (SB3: num_cpus)")
     p.add_argument("--sample-in-workers", action="store_true", help="ours: ppo.sample_in_workers (with --workers)")
+    p.add_argument("--backend", choices=("local", "ray"), default="local", help="ours and raw: ppo.backend")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(1)
-    sc = scenario_for(args.env, args.iterations, args.num_envs, args.steps, args.workers, args.sample_in_workers)
+    sc = scenario_for(
+        args.env, args.iterations, args.num_envs, args.steps, args.workers, args.sample_in_workers, args.backend
+    )
     total = args.iterations * args.steps
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -201,6 +215,7 @@ def main() -> None:
         "num_envs": args.num_envs,
         "workers": args.workers,
         "sample_in_workers": args.sample_in_workers,
+        "backend": args.backend,
         "env_steps": total,
         "sb3_sps": sb3_sps(sc, total),
         "baseline_sps": baseline,
