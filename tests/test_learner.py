@@ -12,7 +12,8 @@ import torch
 import yaml
 
 from repaint_ma import repaint
-from repaint_ma.learner import TrainingDiverged, train
+from repaint_ma.learner import TrainingDiverged, make_vec, train
+from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.runlog import read_metrics
 from repaint_ma.scenario import from_dict
 
@@ -84,6 +85,21 @@ def test_sampling_in_workers_learns_and_is_reproducible(tmp_path):
     # each worker samples from its own seed: not the in-process run's numbers
     train(from_dict(TOY, overrides={"train.iterations": 3}), tmp_path / "local", progress=False)
     assert _metrics(tmp_path / "local") != _metrics(tmp_path / "b")
+
+
+def test_repaint_with_workers_sampling_sends_the_teacher_to_the_workers(tmp_path):
+    """S~ is rolled in the workers by a pickled teacher; the KS term still sees the teacher's
+    distribution on S (computed by the learner)."""
+    vec = make_vec(from_dict(TOY), 1)
+    (tmp_path / "teacher").mkdir()
+    save_policy(ActorCritic(vec.obs_dim, vec.action_space, [16]), tmp_path / "teacher" / "policy.pt")
+    vec.close()
+    overrides = {"train.iterations": 2, "ppo.workers": 2, "ppo.sample_in_workers": True, "transfer.mode": "repaint",
+                 "transfer.teacher_steps": 64, "teacher": {"path": str(tmp_path / "teacher")}}  # fmt: skip
+    train(from_dict(TOY, overrides=overrides), tmp_path / "run", progress=False)
+    rows = _metrics(tmp_path / "run")
+    assert [r["teacher_steps"] for r in rows] == [64, 64]
+    assert all(r["loss_ks"] > 0 and r["selected_frac"] is not None for r in rows)
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
