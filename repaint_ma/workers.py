@@ -87,6 +87,10 @@ class ShardedVecParallelEnv:
     def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
         raise NotImplementedError
 
+    def _shared(self, obj: Any) -> Any:
+        """``obj`` as an argument every shard receives (Ray: stored once, not sent per actor)."""
+        return obj
+
     def _gather(self, states: list[tuple]) -> None:
         self.obs = np.concatenate([s[0] for s in states])
         self.masks = np.concatenate([s[1] for s in states])
@@ -107,7 +111,8 @@ class ShardedVecParallelEnv:
     def roll(self, num_steps: int, policy: ActorCritic | Teacher, seed: int) -> Rollout:
         """``rollout.roll`` in every shard at once, each sampling from its copy of ``policy``: one
         message per shard and rollout instead of one per step."""
-        replies = self._call_all("roll", [(num_steps, policy, seed)] * (len(self._bounds) - 1))
+        shared = self._shared(policy)
+        replies = self._call_all("roll", [(num_steps, shared, seed)] * (len(self._bounds) - 1))
         self._gather([r[1:] for r in replies])
         return cat_slots([r[0] for r in replies])
 
@@ -174,6 +179,9 @@ class RayVecParallelEnv(ShardedVecParallelEnv):
 
     def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
         return self._ray.get([getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)])
+
+    def _shared(self, obj: Any) -> Any:
+        return self._ray.put(obj)  # an ObjectRef argument reaches the actor method as the object
 
     def close(self) -> None:
         self._call_all("close", [()] * len(self.actors))
