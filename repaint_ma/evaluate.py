@@ -29,6 +29,8 @@ def evaluate(
     the agents alive at that step (the team score for a shared reward, the return for one agent).
     A ``Teacher`` plays through its adapter, on its own normalisation statistics.
     """
+    if getattr(vec, "sample_in_workers", False):  # the workers play their envs' episodes themselves
+        return vec.evaluate(policy, seed, deterministic)
     vec.finished_scores.clear()
     vec.reset(EVAL_SEED_OFFSET + seed)
     while vec.running:

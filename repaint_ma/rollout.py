@@ -262,11 +262,11 @@ def collect(
     student's statistics as they were during the rollout (raw with ``normalize=False``: see
     ``normalized``); with ``update_obs_norm`` the statistics then absorb this rollout's
     observations (for the next iteration). A vector whose workers sample actions themselves
-    (``sample_in_workers``) runs ``roll`` in each worker, on a seed drawn here.
+    (``sample_in_workers``) runs ``roll`` in each worker.
     """
     policy = teacher if act_with_teacher else student
     if getattr(vec, "sample_in_workers", False):
-        ro = vec.roll(num_steps, policy, seed=int(torch.randint(2**31 - 1, ()).item()))
+        ro = vec.roll(num_steps, policy)
     else:
         ro = roll(vec, num_steps, policy)
     if teacher is not None and not act_with_teacher:  # pi_T on S, for the KS term: one batched pass

@@ -12,7 +12,7 @@ Two ways to act, both with one policy for every env and agent:
 - by default the learner batches the policy forward over every slot at every step, and ships
   actions to the shards and transitions back: the same numbers for any worker count or backend;
 - with ``sample_in_workers`` each shard gets a copy of the policy and a seed, rolls the whole
-  rollout itself (``rollout.roll``) and sends it back in one message. No per-step round trip (about
+  rollout (or plays its evaluation episodes) itself and sends it back in one message. No per-step round trip (about
   5 ms a step to two local Ray actors), and the forward passes run in parallel; the numbers then
   depend on the split into shards (each shard samples from its own seed, and a forward pass over
   fewer rows can round differently), so they are reproducible for a given worker count, and the
@@ -61,10 +61,20 @@ class Shard:
         out = self.vec.step(actions)
         return (out, *self._state())
 
-    def roll(self, num_steps: int, policy: ActorCritic | Teacher, seed: int) -> tuple:
-        """A whole rollout of this shard's envs with ``policy`` sampling here, seeded by (seed, offset)."""
+    def _seed_torch(self, seed: int) -> None:
         torch.manual_seed(int(np.random.SeedSequence([seed, self.offset]).generate_state(1)[0]))
+
+    def roll(self, policy: ActorCritic | Teacher, seed: int, num_steps: int) -> tuple:
+        """A whole rollout of this shard's envs with ``policy`` sampling here, seeded by (seed, offset)."""
+        self._seed_torch(seed)
         return (roll(self.vec, num_steps, policy), *self._state())
+
+    def evaluate(self, policy: ActorCritic | Teacher, seed: int, eval_seed: int, deterministic: bool) -> list[float]:
+        """``evaluate`` on this shard's envs (built without autoreset), sampling here like ``roll``."""
+        from repaint_ma.evaluate import evaluate  # evaluate.py imports this module
+
+        self._seed_torch(seed)
+        return evaluate(policy, self.vec, eval_seed, deterministic)
 
     def close(self) -> None:
         self.vec.close()
@@ -108,13 +118,23 @@ class ShardedVecParallelEnv:
         self._gather([r[1:] for r in replies])
         return {k: np.concatenate([r[0][k] for r in replies]) for k in replies[0][0]}
 
-    def roll(self, num_steps: int, policy: ActorCritic | Teacher, seed: int) -> Rollout:
+    def _sample_in_shards(self, method: str, policy: ActorCritic | Teacher, *args: Any) -> list[Any]:
+        """``Shard.<method>(policy, seed, *args)`` on every shard; the seed comes from the learner's
+        torch generator, so a run (and its resume) stays reproducible."""
+        seed = int(torch.randint(2**31 - 1, ()).item())
+        return self._call_all(method, [(self._shared(policy), seed, *args)] * (len(self._bounds) - 1))
+
+    def roll(self, num_steps: int, policy: ActorCritic | Teacher) -> Rollout:
         """``rollout.roll`` in every shard at once, each sampling from its copy of ``policy``: one
         message per shard and rollout instead of one per step."""
-        shared = self._shared(policy)
-        replies = self._call_all("roll", [(num_steps, shared, seed)] * (len(self._bounds) - 1))
+        replies = self._sample_in_shards("roll", policy, num_steps)
         self._gather([r[1:] for r in replies])
         return cat_slots([r[0] for r in replies])
+
+    def evaluate(self, policy: ActorCritic | Teacher, eval_seed: int, deterministic: bool) -> list[float]:
+        """Every shard plays its envs' evaluation episodes itself; the scores of all envs."""
+        return [score for scores in self._sample_in_shards("evaluate", policy, eval_seed, deterministic)
+                for score in scores]  # fmt: skip
 
 
 def _split(num_envs: int, workers: int) -> list[np.ndarray]:

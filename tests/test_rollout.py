@@ -1,10 +1,13 @@
 """Slots, masks and finished agents on the staggered toy env (agents end at steps 3, 5 and 6)."""
 
+from functools import partial
+
 import numpy as np
 import torch
 from pettingzoo.test import parallel_api_test
 
 import envs
+from repaint_ma.evaluate import evaluate
 from repaint_ma.networks import ActorCritic
 from repaint_ma.rollout import VecParallelEnv, collect
 from repaint_ma.teacher import Teacher
@@ -75,15 +78,15 @@ def test_teacher_rollouts_collected_ahead_equal_in_process_ones():
     here.close()
 
 
+def _toy_shard(n: int, offset: int, autoreset: bool = True) -> VecParallelEnv:
+    toy = lambda: envs.make("toy/staggered", lifetimes=(3, 5, 8), max_steps=6)  # noqa: E731
+    return VecParallelEnv([toy] * n, agent_indicator=True, autoreset=autoreset, env_offset=offset)
+
+
 def test_workers_sampling_whole_rollouts_fill_their_slots_in_order():
     """Two workers roll their halves with their own copies of the policy; the learner gets one rollout
     with the slots in env order, the staggered lifetimes in every env, and the workers' state."""
-
-    def build(n: int, offset: int) -> VecParallelEnv:
-        toy = lambda: envs.make("toy/staggered", lifetimes=(3, 5, 8), max_steps=6)  # noqa: E731
-        return VecParallelEnv([toy] * n, agent_indicator=True, env_offset=offset)
-
-    vec = SubprocVecParallelEnv(build, 4, 2, sample_in_workers=True)
+    vec = SubprocVecParallelEnv(_toy_shard, 4, 2, sample_in_workers=True)
     vec.reset(0)
     net = ActorCritic(vec.obs_dim, vec.action_space, [8])
     ro = collect(vec, 6, net)
@@ -93,3 +96,17 @@ def test_workers_sampling_whole_rollouts_fill_their_slots_in_order():
     np.testing.assert_array_equal(ro.obs[0, :, -3:].numpy() != 0, np.tile(np.eye(3, dtype=bool), (4, 1)))
     assert len(vec.finished_scores) == 4 and vec.alive.all()
     assert (ro.actions[ro.valid & (torch.arange(12) % 3 != 1)] != 2).all()  # masks hold in the workers
+
+
+def test_workers_sampling_play_the_evaluation_episodes_of_the_learner():
+    """Each worker plays its envs' evaluation episodes (seeded by global env index): with the greedy
+    policy, the same scores as stepping every env from the learner."""
+    torch.manual_seed(0)
+    here = _toy_shard(4, 0, autoreset=False)
+    net = ActorCritic(here.obs_dim, here.action_space, [8])
+    net.normalize(torch.randn(64, here.obs_dim), update=True)
+    there = SubprocVecParallelEnv(partial(_toy_shard, autoreset=False), 4, 2, sample_in_workers=True)
+    scores = evaluate(net, there, seed=5, deterministic=True)
+    there.close()
+    assert sorted(scores) == sorted(evaluate(net, here, seed=5, deterministic=True))
+    assert len(scores) == 4 and len(set(scores)) > 1  # the envs' episodes differ: offsets matter
