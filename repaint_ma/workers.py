@@ -12,11 +12,11 @@ Two ways to act, both with one policy for every env and agent:
 - by default the learner batches the policy forward over every slot at every step, and ships
   actions to the shards and transitions back: the same numbers for any worker count or backend;
 - with ``sample_in_workers`` each shard gets a copy of the policy and a seed, rolls the whole
-  rollout (or plays its evaluation episodes) itself and sends it back in one message. No per-step round trip (about
-  5 ms a step to two local Ray actors), and the forward passes run in parallel; the numbers then
-  depend on the split into shards (each shard samples from its own seed, and a forward pass over
-  fewer rows can round differently), so they are reproducible for a given worker count, and the
-  same on processes and on Ray.
+  rollout (or plays its evaluation episodes) itself and sends it back in one message. No per-step
+  round trip (about 5 ms a step to two local Ray actors), and the forward passes run in parallel;
+  the numbers then depend on the split into shards (each shard samples from its own seed, and a
+  forward pass over fewer rows can round differently), so they are reproducible for a given
+  worker count, and the same on processes and on Ray.
 """
 
 from __future__ import annotations
