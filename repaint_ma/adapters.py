@@ -54,12 +54,11 @@ def _sc2_slots(obs_dim: int) -> tuple[int, int]:
     raise ValueError(f"an observation of size {obs_dim} is not an envs/sc2 mini-game observation")
 
 
-def _beacon_view(obs: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-    from envs.sc2 import env as sc2
-    from envs.sc2.units import BEACON, UNIT_TYPES
+def _beacon_view(
+    type_cols: slice, beacon_col: int, obs: torch.Tensor, mask: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    from envs.sc2 import env as sc2  # loaded by nearest_target_as_beacon: a module-cache lookup
 
-    type_cols = slice(sc2.ALLY_DIM - sc2.N_TYPES, sc2.ALLY_DIM)  # the type one-hot inside a slot block
-    beacon_col = type_cols.start + UNIT_TYPES.index(BEACON)
     k_allies, _ = _sc2_slots(obs.shape[-1])
     t0 = sc2.OWN_DIM + k_allies * sc2.ALLY_DIM  # target slot 0
     target = obs[..., t0 : t0 + sc2.TARGET_DIM].clone()
@@ -78,7 +77,11 @@ def _beacon_view(obs: torch.Tensor, mask: torch.Tensor | None) -> tuple[torch.Te
 
 def nearest_target_as_beacon(teacher_obs_dim: int) -> Adapter:
     """SC2 mini-games (the envs/sc2 layout): keep only target slot 0, with the beacon's type."""
-    return _beacon_view
+    from envs.sc2 import env as sc2
+    from envs.sc2.units import BEACON, UNIT_TYPES
+
+    type_cols = slice(sc2.ALLY_DIM - sc2.N_TYPES, sc2.ALLY_DIM)  # the type one-hot inside a slot block
+    return partial(_beacon_view, type_cols, type_cols.start + UNIT_TYPES.index(BEACON))
 
 
 ADAPTERS: dict[str, Callable[[int], Adapter]] = {

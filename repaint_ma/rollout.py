@@ -208,8 +208,8 @@ def roll(vec: VecParallelEnv, num_steps: int, policy: ActorCritic | Teacher) -> 
     """The rollout loop: ``num_steps`` vector steps with ``policy`` acting on every live slot.
 
     Returns raw observations and no ``teacher_params`` (``collect`` adds both). Buffers are NumPy
-    until the end (a NumPy row write is several times cheaper than a torch one); one forward pass per step
-    serves every env and agent.
+    until the end (a NumPy row write is several times cheaper than a torch one); one forward pass
+    per step serves every env and agent.
     """
     T, N = num_steps, vec.num_slots
     obs = np.zeros((T, N, vec.obs_dim), np.float32)

@@ -1,5 +1,7 @@
 """Observation adapters: what a teacher sees of the student's observations and masks."""
 
+import pickle
+
 import pytest
 import torch
 from gymnasium import spaces
@@ -56,8 +58,6 @@ def test_adapter_that_does_not_fit_is_a_load_error(tmp_path):
 @pytest.mark.parametrize("name", sorted(ADAPTERS))
 def test_a_teacher_pickles_with_every_adapter(name, tmp_path):
     """Workers that sample actions themselves receive the teacher pickled."""
-    import pickle
-
     env = envs.make("sc2/CollectMineralShards")
     obs, _ = env.reset(seed=3)
     x = torch.as_tensor(obs["marine_0"]["observation"])[None]
