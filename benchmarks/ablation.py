@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from repaint_ma.compare import format_ablation, run_compare
+from repaint_ma.apps.compare import format_ablation, run_compare
 from repaint_ma.scenario import load
 
 REFERENCE = {"rule": "threshold", "zeta": 0.0}, {"schedule": "exponential", "start": 1.0, "decay": 0.9}

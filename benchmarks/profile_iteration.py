@@ -23,13 +23,13 @@ from repaint_ma.learner import train
 from repaint_ma.scenario import from_dict
 
 PARTS = {  # label -> (file suffix, function name) whose cumulative time is that part
-    "env step": ("rollout.py", "step"),
+    "env step": ("vector.py", "step"),
     "network act (student + teacher)": ("networks.py", "act"),
     "teacher forward": ("teacher.py", "act_raw"),
     "teacher dist (KS)": ("teacher.py", "dist"),
     "GAE": ("learner.py", "advantages_of"),
-    "update (critic and actor)": ("learner.py", "ppo_update"),
-    "evaluation": ("evaluate.py", "evaluate"),
+    "update (critic and actor)": ("learner.py", "minibatch_epochs"),
+    "evaluation": ("rollout.py", "evaluate"),
 }
 
 

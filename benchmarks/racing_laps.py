@@ -13,8 +13,8 @@ import numpy as np
 import torch
 import yaml
 
+import envs
 from repaint_ma import scenario
-from repaint_ma.learner import env_factory
 from repaint_ma.networks import load_policy
 
 
@@ -27,7 +27,7 @@ def main() -> None:
     run = Path(args.run_dir)
     sc = scenario.from_dict(yaml.safe_load((run / "config.yaml").read_text()), str(run / "config.yaml"))
     policy, _ = load_policy(run / "policy.pt")
-    env = env_factory(sc)()
+    env = envs.make(sc.env.id, **sc.env_kwargs)
     torch.manual_seed(0)
     laps, times, offtrack = [], [], 0
     for seed in range(args.episodes):

@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 import envs
-from repaint_ma.bench import MINIGAMES
+from repaint_ma.apps.bench import MINIGAMES
 
 
 def measure_batch(name: str, num_envs: int, steps: int, seed: int = 0) -> dict[str, float]:

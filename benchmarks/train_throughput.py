@@ -35,9 +35,10 @@ from pettingzoo import ParallelEnv
 from pettingzoo.utils.wrappers import BaseParallelWrapper
 
 import envs
-from repaint_ma.learner import make_vec, train
+from repaint_ma.learner import train
 from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.scenario import Scenario, from_dict
+from repaint_ma.workers import make_vec
 
 
 def scenario_for(

@@ -14,9 +14,9 @@ Contract every registered env keeps (the learner relies on it):
 - ``infos[agent]`` keeps whatever the env's reward functions read, so that a transition can be
   relabelled under another reward (racing: ``infos[agent]["params"]``).
 
-An id may also register a native batch (``register(..., vector=...)``): ``make_vec`` then returns one
-object that steps many copies in NumPy with the interface and transitions of the learner's
-``VecParallelEnv`` over ``make`` copies (sc2 on the built-in engine: ``envs.sc2.vector.SC2VecEnv``).
+``make_vec(env_id, num_envs, ...)`` returns many copies as one ``envs.vector.VecEnv`` (the interface the
+learner steps). An id may register a native batch (``register(..., vector=...)``) that steps many
+copies in NumPy with the same transitions (sc2 on the built-in engine: ``envs.sc2.vector.SC2VecEnv``).
 """
 
 from __future__ import annotations
@@ -24,9 +24,12 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pettingzoo import ParallelEnv
+
+if TYPE_CHECKING:
+    from envs.vector import VecEnv
 
 EPISODE_SEED_STRIDE = 100_003  # a vector's env e plays its j-th episode on seed + e + STRIDE * j (a prime)
 
@@ -78,18 +81,31 @@ def make(env_id: str, **kwargs: Any) -> ParallelEnv:
     return factory(**{**defaults, **kwargs})
 
 
-def make_vec(env_id: str, num_envs: int, agent_indicator: bool, autoreset: bool, env_offset: int, **kwargs: Any) -> Any:
-    """A native batch of ``num_envs`` copies of ``env_id`` (one object stepping them all in NumPy), or
-    None where the id (or these ``kwargs``) has none. It has the interface and behaviour of
-    ``repaint_ma.rollout.VecParallelEnv`` over ``make(env_id, **kwargs)``: same observations, masks,
-    rewards and episode seeds, which the tests check.
+def make_vec(
+    env_id: str,
+    num_envs: int,
+    agent_indicator: bool = False,
+    autoreset: bool = True,
+    env_offset: int = 0,
+    **kwargs: Any,
+) -> VecEnv:
+    """``num_envs`` copies of ``env_id`` as one ``envs.vector.VecEnv`` (see ``envs/vector.py``).
+
+    The id's native batch where it registers one for these ``kwargs`` (one object stepping every copy in
+    NumPy: sc2 on the built-in engine), else a ``VecParallelEnv`` over ``make(env_id, **kwargs)`` copies.
+    Both give the same observations, masks, rewards and episode seeds, which the tests check.
+    ``env_offset`` is the global index of the first env (a worker's share of a larger vector keeps the
+    seeds the whole vector would give it).
     """
+    from envs.vector import VecParallelEnv
+
     make(env_id, **kwargs).close()  # the same errors as ``make`` for a bad id or bad kwargs
-    if env_id not in _VECTOR:
-        return None
-    defaults = _REGISTRY[env_id][1]
-    factory = _resolve(_VECTOR[env_id])
-    return factory(num_envs, agent_indicator, autoreset, env_offset, **{**defaults, **kwargs})
+    if env_id in _VECTOR:
+        defaults = _REGISTRY[env_id][1]
+        native = _resolve(_VECTOR[env_id])(num_envs, agent_indicator, autoreset, env_offset, **{**defaults, **kwargs})
+        if native is not None:
+            return native
+    return VecParallelEnv([lambda: make(env_id, **kwargs)] * num_envs, agent_indicator, autoreset, env_offset)
 
 
 for _gym_id in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "MountainCarContinuous-v0"):

@@ -1,17 +1,33 @@
-"""Atomic training checkpoints: model, optimisers, RNG states, iteration and counters."""
+"""Atomic writes, and training checkpoints: model, optimisers, RNG states, iteration and counters."""
 
 from __future__ import annotations
 
+import os
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
 
-from repaint_ma.networks import atomic_save
-
 CHECKPOINT = "checkpoint.pt"
+
+
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> None:
+    """``write(file)`` to a temporary file, fsync, then rename: a reader never sees half a file."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_save(obj: Any, path: str | Path) -> None:
+    """``torch.save`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def rng_state() -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""The learner loop: parameter-shared PPO with REPAINT's two transfer terms.
+"""The learner: parameter-shared PPO with REPAINT's two transfer terms.
 
-Iteration k (modes: baseline | ks | it | repaint):
+Iteration k (modes: baseline | ks | it | repaint), ``train``'s loop and ``update``:
   1. collect S with pi_theta_old (student), storing the teacher's distribution if beta_k > 0;
   2. collect S~ with the teacher in the target env (it, repaint): rewards come from the
      target env's reward function, i.e. are relabelled; teacher log-probs stored;
@@ -23,18 +23,17 @@ from typing import Any
 import numpy as np
 import torch
 import yaml
-from pettingzoo import ParallelEnv
 
-import envs
 from repaint_ma import repaint
 from repaint_ma.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
-from repaint_ma.evaluate import evaluate, iterations_to_target
 from repaint_ma.networks import ActorCritic, save_policy
-from repaint_ma.rollout import Rollout, VecParallelEnv, collect, compute_gae
-from repaint_ma.runlog import MetricsLog, plot_curve
-from repaint_ma.scenario import PPOSpec, Scenario, ScenarioError
-from repaint_ma.teacher import Teacher, TeacherError, load_teacher
-from repaint_ma.workers import RayVecParallelEnv, ShardedVecParallelEnv, SubprocVecParallelEnv, TeacherRollouts
+from repaint_ma.rollout import Rollout, collect, compute_gae, evaluate, stream_seed
+from repaint_ma.runlog import MetricsLog, iterations_to_target, plot_curve
+from repaint_ma.scenario import PPOSpec, Scenario
+from repaint_ma.teacher import Teacher, load_scenario_teacher
+from repaint_ma.workers import TeacherRollouts, make_vec
+
+Batch = dict[str, torch.Tensor]  # a flat batch of valid samples (CleanRL's b_obs, b_actions, ...)
 
 
 class TrainingDiverged(RuntimeError):
@@ -51,46 +50,6 @@ class RunResult:
     wall_s: float
 
 
-def env_factory(sc: Scenario) -> Callable[[], ParallelEnv]:
-    """A callable building the scenario's target env (with the target reward)."""
-    kwargs = sc.env_kwargs
-    return lambda: envs.make(sc.env.id, **kwargs)
-
-
-def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecParallelEnv | ShardedVecParallelEnv:
-    """``num_envs`` copies of the target env: in ``ppo.workers`` worker processes or Ray actors
-    (``ppo.backend``), or, with no workers, in this process. Each process holds its envs as the env's
-    native batch where it has one (``envs.make_vec``: sc2 on the builtin engine), else as a
-    ``VecParallelEnv``; both give the same transitions."""
-    ppo, factory, kwargs = sc.ppo, env_factory(sc), sc.env_kwargs
-
-    def build(n: int, offset: int) -> VecParallelEnv:
-        native = envs.make_vec(sc.env.id, n, ppo.agent_indicator, autoreset, offset, **kwargs)
-        return native if native is not None else VecParallelEnv([factory] * n, ppo.agent_indicator, autoreset, offset)
-
-    if ppo.backend == "ray":
-        return RayVecParallelEnv(build, num_envs, max(ppo.workers, 1), ppo.ray_address, ppo.sample_in_workers)
-    if ppo.workers > 0:
-        return SubprocVecParallelEnv(build, num_envs, ppo.workers, ppo.sample_in_workers)
-    return build(num_envs, 0)
-
-
-def scenario_teacher(sc: Scenario, vec: VecParallelEnv) -> Teacher:
-    """Load the scenario's teacher for ``vec``'s spaces; a misfit is a ``ScenarioError`` on ``teacher.path``."""
-    try:
-        return load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space)
-    except TeacherError as err:
-        raise ScenarioError(sc.source, "teacher.path", str(err)) from None
-
-
-def _check_finite(name: str, value: torch.Tensor, k: int, run_dir: Path) -> None:
-    if not torch.isfinite(value).all():
-        raise TrainingDiverged(
-            f"{name} is {value.item()} at iteration {k}; stopped. The last good checkpoint "
-            f"is {run_dir / 'checkpoint.pt'} (lower ppo.lr or raise ppo.max_grad_norm clipping)"
-        )
-
-
 def advantages_of(student: ActorCritic, ro: Rollout, ppo: PPOSpec) -> tuple[torch.Tensor, torch.Tensor]:
     """GAE under the student's critic; V(s') = 0 after termination, bootstrapped after truncation."""
     with torch.no_grad():
@@ -99,83 +58,125 @@ def advantages_of(student: ActorCritic, ro: Rollout, ppo: PPOSpec) -> tuple[torc
     return compute_gae(ro.rewards, values, next_values, ro.dones, ro.valid, ppo.gamma, ppo.gae_lambda)
 
 
-def ppo_update(
-    student: ActorCritic,
-    opts: dict[str, torch.optim.Optimizer],
-    b: dict,
-    bt: dict | None,
-    beta_k: float,
-    sc: Scenario,
-    k: int,
-    run_dir: Path,
-) -> dict[str, float | None]:
-    """Minibatch epochs over S for the optimisers in ``opts`` ("critic", "actor" or both).
+def _check_finite(name: str, value: torch.Tensor) -> None:
+    if not torch.isfinite(value).all():
+        raise TrainingDiverged(f"{name} is {value.item()}")
 
-    critic: value regression on S only (REPAINT step 3).
-    actor:  -L_clip + beta_k * H(pi_T || pi_theta) - ent_coef * H(pi_theta) on S, plus
-            ins_coef * -L_ins on the selected S~ (REPAINT step 5); each S minibatch is paired
-            with an equal share of S~, and both go through one forward pass.
-    Actor and critic are separate networks with their own optimisers and clipping, so one
-    joint pass over both (modes without S~, where A~ needs no fitted critic) equals two passes.
+
+def minibatch_epochs(
+    student: ActorCritic,
+    batch: Batch,
+    batch_tilde: Batch | None,
+    beta_k: float,
+    ppo: PPOSpec,
+    ins_coef: float,
+    critic_opt: torch.optim.Optimizer | None,
+    actor_opt: torch.optim.Optimizer | None,
+) -> dict[str, float | None]:
+    """``ppo.epochs`` epochs of minibatches over S, fitting the critic, the actor, or both at once.
+
+    critic (``critic_opt``): value regression on S only (REPAINT step 3).
+    actor (``actor_opt``): -L_clip + beta_k * H(pi_T || pi_theta) - ent_coef * H(pi_theta) on S, plus
+        ins_coef * -L_ins on the selected S~ (``batch_tilde``; REPAINT step 5); each S minibatch is
+        paired with an equal share of S~, and both go through one forward pass.
+    Actor and critic are separate networks with their own optimisers and clipping, so one joint pass
+    over both (modes without S~, where A~ needs no fitted critic) equals two passes.
     """
-    ppo, clip = sc.ppo, sc.ppo.clip
-    n = len(b["obs"])
-    n_t = len(bt["obs"]) if bt is not None else 0
+    clip = ppo.clip
+    n = len(batch["obs"])
+    n_tilde = len(batch_tilde["obs"]) if batch_tilde is not None else 0
     logs: dict[str, list[torch.Tensor]] = {
-        k_: [] for k_ in ("value_loss", "loss_clip", "loss_ks", "loss_ins", "entropy", "approx_kl", "clipfrac")
+        key: [] for key in ("value_loss", "loss_clip", "loss_ks", "loss_ins", "entropy", "approx_kl", "clipfrac")
     }
-    masked = "masks" in b
+    masked = "masks" in batch
+    fitted: list[tuple[str, torch.optim.Optimizer, list[torch.nn.Parameter]]] = []  # (name, optimiser, params)
+    if critic_opt is not None:
+        fitted.append(("critic", critic_opt, list(student.critic.parameters())))
+    if actor_opt is not None:
+        fitted.append(("actor", actor_opt, student.actor_parameters()))
+    loss_name = " + ".join(name for name, _, _ in fitted) + " loss"
     for _ in range(ppo.epochs):
         student_mbs = torch.randperm(n).split(ppo.minibatch)
-        teacher_mbs = torch.randperm(n_t).tensor_split(len(student_mbs))
+        teacher_mbs = torch.randperm(n_tilde).tensor_split(len(student_mbs))
         for mb_inds, mbt_inds in zip(student_mbs, teacher_mbs, strict=True):
             loss = torch.zeros(())
-            if "critic" in opts:
-                v_loss = ppo.vf_coef * 0.5 * (student.value(b["obs"][mb_inds]) - b["returns"][mb_inds]).pow(2).mean()
+            if critic_opt is not None:
+                v_loss = ppo.vf_coef * 0.5 * (student.value(batch["obs"][mb_inds]) - batch["returns"][mb_inds]).pow(2)
+                v_loss = v_loss.mean()
                 loss = loss + v_loss
                 logs["value_loss"].append(v_loss.detach())
-            if "actor" in opts:
-                m, m_t = len(mb_inds), len(mbt_inds)
-                obs, masks = b["obs"][mb_inds], b["masks"][mb_inds] if masked else None
-                if m_t:  # one forward pass over the S and S~ minibatches
-                    obs = torch.cat([obs, bt["obs"][mbt_inds]])
-                    masks = torch.cat([masks, bt["masks"][mbt_inds]]) if masked else None
+            if actor_opt is not None:
+                m, m_tilde = len(mb_inds), len(mbt_inds)
+                obs, masks = batch["obs"][mb_inds], batch["masks"][mb_inds] if masked else None
+                actions = batch["actions"][mb_inds]
+                if m_tilde:  # one forward pass over the S and S~ minibatches
+                    obs = torch.cat([obs, batch_tilde["obs"][mbt_inds]])
+                    masks = torch.cat([masks, batch_tilde["masks"][mbt_inds]]) if masked else None
+                    actions = torch.cat([actions, batch_tilde["actions"][mbt_inds]])
                 dist = student.dist(obs, masks)
-                actions = torch.cat([b["actions"][mb_inds], bt["actions"][mbt_inds]]) if m_t else b["actions"][mb_inds]
                 newlogprob = dist.log_prob(actions)
-                logratio = newlogprob[:m] - b["logprobs"][mb_inds]
-                mb_adv = b["advantages"][mb_inds]
+                logratio = newlogprob[:m] - batch["logprobs"][mb_inds]
+                mb_adv = batch["advantages"][mb_inds]
                 if ppo.norm_adv and m > 1:
                     mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
                 pg_loss = repaint.clipped_surrogate_loss(logratio, mb_adv, clip)  # -L_clip
-                dist_s = student.head.build(dist.params[:m]) if m_t else dist  # S rows only
+                dist_s = student.head.build(dist.params[:m]) if m_tilde else dist  # S rows only
                 entropy = dist_s.entropy().mean()
                 loss = loss + pg_loss - ppo.ent_coef * entropy
                 if beta_k > 0:  # representation transfer: + beta_k * H(pi_T || pi_theta)
-                    teacher_dist = student.head.build(b["teacher_params"][mb_inds], masks[:m] if masked else None)
-                    ce = repaint.ce_loss(dist_s, teacher_dist)
-                    loss = loss + beta_k * ce
-                    logs["loss_ks"].append(ce.detach())
-                if m_t:  # instance transfer: -L_ins with rho = pi_theta / pi_teacher
-                    logratio_t = newlogprob[m:] - bt["logprobs"][mbt_inds]
-                    ins = repaint.clipped_surrogate_loss(logratio_t, bt["advantages"][mbt_inds], clip)
-                    loss = loss + sc.transfer.ins_coef * ins
-                    logs["loss_ins"].append(ins.detach())
+                    teacher_dist = student.head.build(batch["teacher_params"][mb_inds], masks[:m] if masked else None)
+                    ce_loss = repaint.ce_loss(dist_s, teacher_dist)
+                    loss = loss + beta_k * ce_loss
+                    logs["loss_ks"].append(ce_loss.detach())
+                if m_tilde:  # instance transfer: -L_ins with rho = pi_theta / pi_teacher
+                    logratio_tilde = newlogprob[m:] - batch_tilde["logprobs"][mbt_inds]
+                    ins_loss = repaint.clipped_surrogate_loss(logratio_tilde, batch_tilde["advantages"][mbt_inds], clip)
+                    loss = loss + ins_coef * ins_loss
+                    logs["loss_ins"].append(ins_loss.detach())
                 with torch.no_grad():
                     ratio = logratio.exp()
                     logs["approx_kl"].append(((ratio - 1) - logratio).mean())
                     logs["clipfrac"].append(((ratio - 1.0).abs() > clip).float().mean())
                 logs["loss_clip"].append(pg_loss.detach())
                 logs["entropy"].append(entropy.detach())
-            _check_finite(" + ".join(opts) + " loss", loss, k, run_dir)
-            for opt in opts.values():
+            _check_finite(loss_name, loss)
+            for _, opt, _ in fitted:
                 opt.zero_grad()
             loss.backward()
-            for name, opt in opts.items():
-                params = student.critic.parameters() if name == "critic" else student.actor_parameters()
+            for _, opt, params in fitted:
                 torch.nn.utils.clip_grad_norm_(params, ppo.max_grad_norm)
                 opt.step()
-    return {k_: torch.stack(v).mean().item() if v else None for k_, v in logs.items()}
+    return {key: torch.stack(v).mean().item() if v else None for key, v in logs.items()}
+
+
+def update(
+    student: ActorCritic,
+    actor_opt: torch.optim.Optimizer,
+    critic_opt: torch.optim.Optimizer,
+    S: Rollout,
+    S_tilde: Rollout | None,
+    beta_k: float,
+    sc: Scenario,
+) -> dict[str, float | None]:
+    """REPAINT steps 3-5 of one iteration on the collected S (and S~ in modes it and repaint)."""
+    ppo, transfer = sc.ppo, sc.transfer
+    # 3. advantages of S under V before the update, then fit the critic on S only
+    adv, returns = advantages_of(student, S, ppo)
+    batch = S.flat(advantages=adv, returns=returns)
+    if S_tilde is None:  # no A~ to wait for: critic and actor share the minibatch epochs
+        return minibatch_epochs(student, batch, None, beta_k, ppo, transfer.ins_coef, critic_opt, actor_opt)
+    value_loss = minibatch_epochs(student, batch, None, 0.0, ppo, transfer.ins_coef, critic_opt, None)["value_loss"]
+    # 4. A~ under the fitted critic; advantage-based selection (A~ scaled, never mean-centred)
+    adv_teacher, _ = advantages_of(student, S_tilde, ppo)
+    batch_tilde = S_tilde.flat(advantages=adv_teacher)
+    if ppo.norm_adv:  # same scale as the normalised student advantages; sign kept
+        batch_tilde["advantages"] = batch_tilde["advantages"] / (batch["advantages"].std() + 1e-8)
+    keep = repaint.select(batch_tilde["advantages"], transfer.selection)
+    selected_frac = keep.float().mean().item() if len(keep) else 0.0
+    batch_tilde = {key: x[keep] for key, x in batch_tilde.items()}
+    # 5. actor update on S (+ beta_k CE) and on the selected S~ (L_ins)
+    stats = minibatch_epochs(student, batch, batch_tilde, beta_k, ppo, transfer.ins_coef, None, actor_opt)
+    return stats | {"value_loss": value_loss, "selected_frac": selected_frac}
 
 
 def seed_everything(seed: int) -> None:
@@ -192,6 +193,9 @@ def train(
     """Train the scenario's student in ``run_dir`` (resuming from its checkpoint if asked).
 
     ``command`` is recorded in the run's card as the way to re-make it (a teacher's recipe).
+
+    Raises:
+        TrainingDiverged: a loss became NaN or infinite (the message names the iteration and checkpoint).
     """
     ppo, tr, mode = sc.ppo, sc.train, sc.transfer.mode
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -203,37 +207,14 @@ def train(
     # fused Adam: one kernel per step instead of a Python loop over tensors (about 20% faster here)
     actor_opt = torch.optim.Adam(student.actor_parameters(), lr=ppo.lr, eps=1e-5, fused=True)
     critic_opt = torch.optim.Adam(student.critic.parameters(), lr=ppo.lr, eps=1e-5, fused=True)
-    teacher: Teacher | None = None
-    if mode != "baseline":
-        teacher = scenario_teacher(sc, vec)
+    teacher = load_scenario_teacher(sc, vec) if mode != "baseline" else None
 
-    start, env_steps, wall_before = 1, 0, 0.0
-    state = load_checkpoint(run_dir) if resume else None
-    if state is not None:
-        student.load_state_dict(state["model"])
-        actor_opt.load_state_dict(state["actor_opt"])
-        critic_opt.load_state_dict(state["critic_opt"])
-        set_rng_state(state["rng"])
-        start, env_steps, wall_before = state["iteration"] + 1, state["env_steps"], state["wall_s"]
+    start, env_steps, wall_before = _resume(run_dir, student, actor_opt, critic_opt) if resume else (1, 0, 0.0)
     log = MetricsLog(run_dir, last_iteration=start - 1)
-    # episodes restart at each (re)start; the seed depends on where the run (re)starts
-    vec.reset(tr.seed + 7919 * start)
+    # episodes restart at each (re)start; the seeds depend on where the run (re)starts
+    vec.reset(stream_seed(tr.seed, start, "student"))
     num_steps = ppo.steps_per_iteration // ppo.num_envs
-    teacher_num_steps = max(1, sc.transfer.teacher_steps // ppo.num_envs)
-    teacher_rollouts = None
-    if mode in ("it", "repaint"):
-        ahead = sc.transfer.teacher_ahead  # the S~ process is itself the worker: its envs step in it
-        teacher_sc = dataclasses.replace(sc, ppo=dataclasses.replace(ppo, workers=0, backend="local")) if ahead else sc
-        teacher_rollouts = TeacherRollouts(
-            lambda: make_vec(teacher_sc, ppo.num_envs),
-            teacher,
-            student,
-            teacher_num_steps,
-            reset_seed=tr.seed + 7919 * start + 104729,
-            ahead=ahead,
-            torch_seed=tr.seed + 7919 * start + 15485863,
-        )
-
+    teacher_rollouts = _teacher_rollouts(sc, teacher, student, start) if mode in ("it", "repaint") else None
     t_start = time.time() - wall_before
     bar = _progress(progress, sc, start)
     for k in range(start, tr.iterations + 1):
@@ -245,25 +226,15 @@ def train(
         # 1. S: student rollouts (teacher's distribution stored for the KS term)
         S = collect(vec, num_steps, student, teacher if beta > 0 else None, update_obs_norm=ppo.norm_obs)
         # 2. S~: teacher rollouts in the target env, rewards under the target reward
-        S_t = teacher_rollouts.next(student) if teacher_rollouts else None
-        # 3. advantages of S under V before the update, then fit the critic on S only
-        adv, returns = advantages_of(student, S, ppo)
-        b = S.flat(advantages=adv, returns=returns)
-        if S_t is None:  # no A~ to wait for: critic and actor share the minibatch epochs
-            stats = ppo_update(student, {"critic": critic_opt, "actor": actor_opt}, b, None, beta, sc, k, run_dir)
-        else:
-            value_loss = ppo_update(student, {"critic": critic_opt}, b, None, 0.0, sc, k, run_dir)["value_loss"]
-            # 4. A~ under the fitted critic; advantage-based selection (A~ scaled, never mean-centred)
-            adv_teacher, _ = advantages_of(student, S_t, ppo)
-            bt = S_t.flat(advantages=adv_teacher)
-            if ppo.norm_adv:  # same scale as the normalised student advantages; sign kept
-                bt["advantages"] = bt["advantages"] / (b["advantages"].std() + 1e-8)
-            keep = repaint.select(bt["advantages"], sc.transfer.selection)
-            selected_frac = keep.float().mean().item() if len(keep) else 0.0
-            bt = {key: x[keep] for key, x in bt.items()}
-            # 5. actor update on S (+ beta_k CE) and on the selected S~ (L_ins)
-            stats = ppo_update(student, {"actor": actor_opt}, b, bt, beta, sc, k, run_dir)
-            stats |= {"value_loss": value_loss, "selected_frac": selected_frac}
+        S_tilde = teacher_rollouts.next(student) if teacher_rollouts else None
+        # 3-5. critic on S, selection of S~, actor on S and the selected S~
+        try:
+            stats = update(student, actor_opt, critic_opt, S, S_tilde, beta, sc)
+        except TrainingDiverged as err:
+            raise TrainingDiverged(
+                f"{err} at iteration {k}; stopped. The last good checkpoint is {run_dir / 'checkpoint.pt'} "
+                "(lower ppo.lr or raise ppo.max_grad_norm clipping)"
+            ) from None
 
         env_steps += num_steps * ppo.num_envs
         score = None
@@ -275,7 +246,7 @@ def train(
             "iteration": k,
             "env_steps": env_steps,
             "agent_samples": int(S.valid.sum()),
-            "teacher_steps": teacher_num_steps * ppo.num_envs if S_t is not None else 0,
+            "teacher_steps": teacher_rollouts.num_steps * ppo.num_envs if teacher_rollouts else 0,
             "score": score,
             "train_score": float(np.mean(train_scores)) if train_scores else None,
             "beta": beta,
@@ -286,16 +257,7 @@ def train(
         }
         log.write(row)
         if k % tr.checkpoint_every == 0 or k == tr.iterations:
-            state = {
-                "iteration": k,
-                "env_steps": env_steps,
-                "wall_s": row["wall_s"],
-                "model": student.state_dict(),
-                "actor_opt": actor_opt.state_dict(),
-                "critic_opt": critic_opt.state_dict(),
-            }
-            save_checkpoint(run_dir, state)
-            save_policy(student, run_dir / "policy.pt")
+            _save(run_dir, student, actor_opt, critic_opt, k, env_steps, row["wall_s"])
         bar(k, row)
     bar(None, None)
     log.close()
@@ -304,6 +266,59 @@ def train(
             v.close()
     command = command or f"repaint run {sc.source} --mode {sc.transfer.mode} --seed {sc.train.seed} --run-dir {run_dir}"
     return _finish(sc, run_dir, log.rows, student, command)
+
+
+def _teacher_rollouts(sc: Scenario, teacher: Teacher, student: ActorCritic, start: int) -> TeacherRollouts:
+    """S~'s collector for a run (re)started at iteration ``start``, with its own env and sampling seeds."""
+    ppo, seed = sc.ppo, sc.train.seed
+    ahead = sc.transfer.teacher_ahead  # the S~ process is itself the worker: its envs step in it
+    teacher_sc = dataclasses.replace(sc, ppo=dataclasses.replace(ppo, workers=0, backend="local")) if ahead else sc
+    return TeacherRollouts(
+        lambda: make_vec(teacher_sc, ppo.num_envs),
+        teacher,
+        student,
+        max(1, sc.transfer.teacher_steps // ppo.num_envs),
+        reset_seed=stream_seed(seed, start, "teacher_envs"),
+        ahead=ahead,
+        torch_seed=stream_seed(seed, start, "teacher_sampling"),
+    )
+
+
+def _resume(
+    run_dir: Path, student: ActorCritic, actor_opt: torch.optim.Optimizer, critic_opt: torch.optim.Optimizer
+) -> tuple[int, int, float]:
+    """Load ``run_dir``'s checkpoint (if any) into the student, optimisers and RNGs; returns the iteration to
+    start at, the env steps and the wall time so far."""
+    state = load_checkpoint(run_dir)
+    if state is None:
+        return 1, 0, 0.0
+    student.load_state_dict(state["model"])
+    actor_opt.load_state_dict(state["actor_opt"])
+    critic_opt.load_state_dict(state["critic_opt"])
+    set_rng_state(state["rng"])
+    return state["iteration"] + 1, state["env_steps"], state["wall_s"]
+
+
+def _save(
+    run_dir: Path,
+    student: ActorCritic,
+    actor_opt: torch.optim.Optimizer,
+    critic_opt: torch.optim.Optimizer,
+    k: int,
+    env_steps: int,
+    wall_s: float,
+) -> None:
+    """The checkpoint after iteration ``k`` (what ``_resume`` reads) and the policy file, each atomically."""
+    state = {
+        "iteration": k,
+        "env_steps": env_steps,
+        "wall_s": wall_s,
+        "model": student.state_dict(),
+        "actor_opt": actor_opt.state_dict(),
+        "critic_opt": critic_opt.state_dict(),
+    }
+    save_checkpoint(run_dir, state)
+    save_policy(student, run_dir / "policy.pt")
 
 
 def _finish(sc: Scenario, run_dir: Path, rows: list[dict[str, Any]], student: ActorCritic, command: str) -> RunResult:
@@ -356,7 +371,7 @@ def _progress(enabled: bool, sc: Scenario, start: int) -> Callable[[int | None, 
     bar.start()
     last_score = ["-"]
 
-    def update(k: int | None, row: dict | None) -> None:
+    def advance(k: int | None, row: dict | None) -> None:
         if k is None:
             bar.stop()
             return
@@ -364,4 +379,4 @@ def _progress(enabled: bool, sc: Scenario, start: int) -> Callable[[int | None, 
             last_score[0] = f"{row['score']:.1f}"
         bar.update(task, completed=k, score=last_score[0], sps=f"{row['sps']:.0f}")
 
-    return update
+    return advance

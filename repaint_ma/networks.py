@@ -8,16 +8,15 @@ teacher share ``act(obs, mask)``, so both roll out through one code path. Networ
 from __future__ import annotations
 
 import itertools
-import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import torch
 from gymnasium import spaces
 from torch import nn
 
+from repaint_ma.checkpoint import atomic_save
 from repaint_ma.distributions import ActionHead, Distribution
 
 
@@ -125,22 +124,6 @@ class ActorCritic(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """``act`` on raw observations, normalised with the current statistics (``Teacher.act_raw`` alike)."""
         return self.act(self.normalize(raw_obs), mask, deterministic)
-
-
-def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> None:
-    """``write(file)`` to a temporary file, fsync, then rename: a reader never sees half a file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def atomic_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` atomically (see :func:`atomic_write`)."""
-    atomic_write(path, lambda f: torch.save(obj, f))
 
 
 def save_policy(model: ActorCritic, path: str | Path, extra: dict[str, Any] | None = None) -> None:

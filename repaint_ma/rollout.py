@@ -1,145 +1,38 @@
-"""Vectorised multi-agent stepping, the rollout buffer, and GAE.
+"""Rollouts on a vector of envs (``envs.vector.VecEnv``): the rollout buffer, GAE, evaluation episodes.
 
 Layout: ``num_envs`` ParallelEnvs x ``possible_agents`` = ``N`` *slots*; every tensor in a
 rollout is ``(T, N, ...)``. ``valid[t, n]`` says whether slot ``n``'s agent acted at step
 ``t``: an agent that finished (or has not joined yet) fills no sample, so padding never
 reaches a loss. An env whose agents have all finished is reset in place.
+
+Seeds: a run (re)started at iteration ``start`` draws every stream from ``stream_seed``; a vector's env
+``e`` plays its ``j``-th episode on ``reset seed + e + EPISODE_SEED_STRIDE * j``; evaluation episodes
+add ``EVAL_SEED_OFFSET``, so they never share seeds with training episodes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
-from gymnasium import spaces
-from pettingzoo import ParallelEnv
 
-from envs import EPISODE_SEED_STRIDE
+from envs.vector import VecEnv
 from repaint_ma.networks import ActorCritic
 from repaint_ma.teacher import Teacher
 
+Policy = ActorCritic | Teacher  # both act on raw observations through ``act_raw``
 
-class VecParallelEnv:
-    """Steps ``len(env_fns)`` ParallelEnvs as one batch of slots (one per env and agent).
+EVAL_SEED_OFFSET = 1_000_000  # evaluation episodes never share seeds with training episodes
+RESTART_STRIDE = 7919  # a run (re)started at iteration k resets its envs on seed + RESTART_STRIDE * k
+STREAM_OFFSETS = {"student": 0, "teacher_envs": 104_729, "teacher_sampling": 15_485_863}  # primes
 
-    Args:
-        env_fns: callables building identical envs.
-        agent_indicator: append a one-hot of the agent's index to its observation.
-        autoreset: reset an env when all its agents are done (off for evaluation episodes).
-        env_offset: global index of the first env (a worker's share of a larger vector keeps
-            the seeds the whole vector would give it).
-    """
 
-    def __init__(
-        self,
-        env_fns: list[Callable[[], ParallelEnv]],
-        agent_indicator: bool = False,
-        autoreset: bool = True,
-        env_offset: int = 0,
-    ) -> None:
-        self.envs = [fn() for fn in env_fns]
-        self.agents = list(self.envs[0].possible_agents)
-        self.num_envs, self.num_agents = len(self.envs), len(self.agents)
-        self.num_slots = self.num_envs * self.num_agents
-        self.agent_indicator, self.autoreset = agent_indicator, autoreset
-        space = self.envs[0].observation_space(self.agents[0])
-        self.has_mask = isinstance(space, spaces.Dict)
-        base = space["observation"] if self.has_mask else space
-        self.base_obs_dim = int(np.prod(base.shape))
-        self.obs_dim = self.base_obs_dim + (self.num_agents if agent_indicator else 0)
-        self.mask_dim = int(np.prod(space["action_mask"].shape)) if self.has_mask else 0
-        self.action_space = self.envs[0].action_space(self.agents[0])
-        self.obs = np.zeros((self.num_slots, self.obs_dim), np.float32)
-        if agent_indicator:
-            self.obs[:, self.base_obs_dim :] = np.tile(np.eye(self.num_agents), (self.num_envs, 1))
-        self.masks = np.ones((self.num_slots, max(self.mask_dim, 1)), bool)
-        self.alive = np.zeros(self.num_slots, bool)
-        self.episode_score = np.zeros(self.num_envs)  # sum over steps of the mean live reward
-        self.finished_scores: list[float] = []
-        self.env_offset = env_offset
-        self._seed = 0
-        self._episodes = np.zeros(self.num_envs, int)  # episodes started per env
-
-    def _write(self, e: int, obs: dict, out_obs: np.ndarray, out_mask: np.ndarray) -> None:
-        base = e * self.num_agents
-        for i, agent in enumerate(self.agents):
-            if agent in obs:
-                o = obs[agent]
-                if self.has_mask:
-                    out_mask[base + i] = o["action_mask"]
-                    o = o["observation"]
-                out_obs[base + i, : self.base_obs_dim] = np.ravel(o)
-
-    def _reset_env(self, e: int) -> None:
-        # env e's j-th episode: seed + global env index + EPISODE_SEED_STRIDE * j
-        seed = self._seed + self.env_offset + e + EPISODE_SEED_STRIDE * int(self._episodes[e])
-        obs, _ = self.envs[e].reset(seed=seed)
-        self._episodes[e] += 1
-        self._write(e, obs, self.obs, self.masks)
-        sl = slice(e * self.num_agents, (e + 1) * self.num_agents)
-        self.alive[sl] = [a in self.envs[e].agents for a in self.agents]
-
-    def reset(self, seed: int) -> None:
-        """Reset every env; env ``e`` gets seed ``seed + e`` (then fresh seeds per episode)."""
-        self._seed = seed
-        self._episodes[:] = 0
-        for e in range(self.num_envs):
-            self._reset_env(e)
-        self.episode_score[:] = 0.0
-
-    def step(self, actions: np.ndarray) -> dict[str, np.ndarray]:
-        """Act for every live slot; returns the transition arrays ``(N, ...)`` of this step.
-
-        ``next_obs`` is s' of each transition (the final observation where the agent's
-        episode ended). ``self.obs``/``self.masks``/``self.alive`` then hold the next state,
-        with finished envs already reset.
-        """
-        n = self.num_slots
-        out = {
-            "reward": np.zeros(n, np.float32),
-            "terminated": np.zeros(n, bool),
-            "truncated": np.zeros(n, bool),
-            "next_obs": self.obs.copy(),
-        }
-        next_masks = self.masks.copy()
-        reset_any = False
-        for e, env in enumerate(self.envs):
-            base = e * self.num_agents
-            if not env.agents:
-                continue
-            acts = {a: actions[base + self.agents.index(a)] for a in env.agents}
-            obs, rew, term, trunc, _ = env.step(acts)
-            for i, agent in enumerate(self.agents):
-                if agent in rew:
-                    out["reward"][base + i] = rew[agent]
-                    out["terminated"][base + i] = term[agent]
-                    out["truncated"][base + i] = trunc[agent]
-            self._write(e, obs, out["next_obs"], next_masks)
-            self.episode_score[e] += sum(rew.values()) / len(rew) if rew else 0.0
-            sl = slice(base, base + self.num_agents)
-            self.alive[sl] = [a in env.agents for a in self.agents]
-            if not env.agents:
-                self.finished_scores.append(float(self.episode_score[e]))
-                self.episode_score[e] = 0.0
-                reset_any = True
-        self.obs[:, : self.base_obs_dim] = out["next_obs"][:, : self.base_obs_dim]
-        self.masks = next_masks
-        if reset_any and self.autoreset:
-            for e, env in enumerate(self.envs):
-                if not env.agents:
-                    self._reset_env(e)
-        return out
-
-    @property
-    def running(self) -> bool:
-        """Whether any env still has live agents (always true with autoreset)."""
-        return any(env.agents for env in self.envs)
-
-    def close(self) -> None:
-        for env in self.envs:
-            env.close()
+def stream_seed(seed: int, start: int, stream: str) -> int:
+    """The seed of one random stream of a run with ``seed`` (re)started at iteration ``start``: the student's
+    env resets, the teacher's env resets (S~) and the teacher's action sampling when it runs ahead."""
+    return seed + RESTART_STRIDE * start + STREAM_OFFSETS[stream]
 
 
 @dataclass
@@ -204,7 +97,7 @@ def cat_slots(rollouts: list[Rollout]) -> Rollout:
 
 
 @torch.no_grad()
-def roll(vec: VecParallelEnv, num_steps: int, policy: ActorCritic | Teacher) -> Rollout:
+def roll(vec: VecEnv, num_steps: int, policy: Policy) -> Rollout:
     """The rollout loop: ``num_steps`` vector steps with ``policy`` acting on every live slot.
 
     Returns raw observations and no ``teacher_params`` (``collect`` adds both). Buffers are NumPy
@@ -244,8 +137,18 @@ def roll(vec: VecParallelEnv, num_steps: int, policy: ActorCritic | Teacher) -> 
     )
 
 
+@runtime_checkable
+class SelfSampling(Protocol):
+    """A vector whose workers hold a policy copy and roll whole rollouts, or play evaluation episodes,
+    where their envs are (``workers.SamplingVecEnv``): one message per rollout instead of one per step."""
+
+    def roll(self, num_steps: int, policy: Policy) -> Rollout: ...
+
+    def evaluate(self, policy: Policy, seed: int, deterministic: bool) -> list[float]: ...
+
+
 def collect(
-    vec: VecParallelEnv,
+    vec: VecEnv,
     num_steps: int,
     student: ActorCritic,
     teacher: Teacher | None = None,
@@ -261,14 +164,10 @@ def collect(
     (one batched pass over the whole rollout). Observations are stored normalised with the
     student's statistics as they were during the rollout (raw with ``normalize=False``: see
     ``normalized``); with ``update_obs_norm`` the statistics then absorb this rollout's
-    observations (for the next iteration). A vector whose workers sample actions themselves
-    (``sample_in_workers``) runs ``roll`` in each worker.
+    observations (for the next iteration). A ``SelfSampling`` vector runs ``roll`` in each worker.
     """
     policy = teacher if act_with_teacher else student
-    if getattr(vec, "sample_in_workers", False):
-        ro = vec.roll(num_steps, policy)
-    else:
-        ro = roll(vec, num_steps, policy)
+    ro = vec.roll(num_steps, policy) if isinstance(vec, SelfSampling) else roll(vec, num_steps, policy)
     if teacher is not None and not act_with_teacher:  # pi_T on S, for the KS term: one batched pass
         T, N = ro.valid.shape
         flat_masks = ro.masks.flatten(0, 1) if ro.masks is not None else None
@@ -280,3 +179,23 @@ def collect(
     if update_obs_norm:
         student.normalize(raw_obs[ro.valid], update=True)
     return ro
+
+
+@torch.no_grad()
+def evaluate(policy: Policy, vec: VecEnv, seed: int, deterministic: bool = True) -> list[float]:
+    """Run one episode in each env of ``vec`` (built with ``autoreset=False``); return the scores.
+
+    Env ``e`` is reset with seed ``EVAL_SEED_OFFSET + seed + e``, so repeated evaluations
+    see the same episodes. An episode's score is the sum over steps of the mean reward of
+    the agents alive at that step (the team score for a shared reward, the return for one agent).
+    A ``Teacher`` plays through its adapter, on its own normalisation statistics.
+    """
+    if isinstance(vec, SelfSampling):  # the workers play their envs' episodes themselves
+        return vec.evaluate(policy, seed, deterministic)
+    vec.finished_scores.clear()
+    vec.reset(EVAL_SEED_OFFSET + seed)
+    while vec.running:
+        mask = torch.from_numpy(vec.masks) if vec.has_mask else None
+        action, _ = policy.act_raw(torch.from_numpy(vec.obs), mask, deterministic)
+        vec.step(action.numpy())
+    return list(vec.finished_scores)

@@ -1,11 +1,15 @@
-"""Per-iteration metrics: metrics.csv (one row per iteration), TensorBoard, learning-curve PNG."""
+"""Per-iteration metrics: metrics.csv (one row per iteration), TensorBoard, learning-curve PNG, and K
+(iterations to target) from a run's evaluation scores."""
 
 from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 COLUMNS = [
     "iteration", "env_steps", "agent_samples", "teacher_steps", "score", "train_score", "beta",
@@ -89,3 +93,20 @@ def plot_curve(rows: list[dict[str, Any]], path: Path, title: str, target: float
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def smooth(scores: Sequence[float], window: int) -> np.ndarray:
+    """Trailing moving average: entry i is the mean of scores[max(0, i - window + 1) : i + 1]."""
+    x = np.asarray(scores, dtype=float)
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    i = np.arange(1, len(x) + 1)
+    lo = np.maximum(0, i - window)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+def iterations_to_target(iterations: Sequence[int], scores: Sequence[float], target: float, window: int) -> int | None:
+    """K: the first iteration whose smoothed evaluation score reaches ``target``; None if never."""
+    if not len(scores):
+        return None
+    hits = np.nonzero(smooth(scores, window) >= target)[0]
+    return int(iterations[hits[0]]) if len(hits) else None

@@ -18,16 +18,9 @@ from typing import Any
 
 import yaml
 
+from repaint_ma.errors import ScenarioError
+
 MODES = ("baseline", "ks", "it", "repaint")
-
-
-class ScenarioError(ValueError):
-    """Invalid scenario input: ``str(err)`` is the one-line message the CLI prints."""
-
-    def __init__(self, source: str, key: str, expected: str) -> None:
-        self.source, self.key, self.expected = source, key, expected
-        where = f"{source}: {key}: " if key else f"{source}: "
-        super().__init__(where + expected)
 
 
 def _opt(default: Any, **meta: Any) -> Any:

@@ -2,6 +2,8 @@
 
 Any run directory written by ``repaint run`` is a valid teacher folder; ``teachers/`` holds
 the shipped ones. The teacher's spaces are checked against the target env at load time.
+``resolve_policy`` is the one lookup of "a run dir, a teacher folder or a policy.pt" that every
+command taking a trained policy uses.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ import yaml
 from gymnasium import spaces
 from torch import nn
 
+from envs.vector import VecEnv
 from repaint_ma.adapters import ADAPTERS, Adapter
 from repaint_ma.distributions import Distribution
+from repaint_ma.errors import ScenarioError, TeacherError, UsageError
 from repaint_ma.networks import ActorCritic, load_policy
-
-
-class TeacherError(ValueError):
-    """A teacher that cannot serve the scenario (missing files, mismatched spaces)."""
+from repaint_ma.scenario import Scenario
 
 
 class Teacher(nn.Module):
@@ -49,6 +50,20 @@ class Teacher(nn.Module):
         self, raw_obs: torch.Tensor, mask: torch.Tensor | None = None, deterministic: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
         return self.model.act(*self._see(raw_obs, mask), deterministic)
+
+
+def resolve_policy(path: str | Path, what: str) -> tuple[Path, Path | None]:
+    """``(policy.pt, its config.yaml or card.yaml or None)`` of a run dir, a teacher folder or a ``.pt`` file.
+
+    Raises:
+        UsageError: starting with ``what`` (the flag or argument that named ``path``) when there is no policy.
+    """
+    path = Path(path)
+    policy_file = path / "policy.pt" if path.is_dir() else path
+    if not policy_file.is_file() or policy_file.suffix != ".pt":
+        raise UsageError(f"{what}: not a policy: not a run dir or teacher folder with policy.pt, nor a .pt file")
+    meta = (policy_file.parent / name for name in ("config.yaml", "card.yaml"))
+    return policy_file, next((m for m in meta if m.is_file()), None)
 
 
 def _same_space(a: spaces.Space, b: spaces.Space) -> bool:
@@ -90,3 +105,11 @@ def load_teacher(path: str | Path, adapter: str, student_obs_dim: int, action_sp
             f"{folder}: teacher action space {model.config['action_space']} does not match the env's {action_space}"
         )
     return Teacher(model, fn, card or {})
+
+
+def load_scenario_teacher(sc: Scenario, vec: VecEnv) -> Teacher:
+    """The scenario's teacher, checked against ``vec``'s spaces; a misfit is a ``ScenarioError`` on ``teacher.path``."""
+    try:
+        return load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space)
+    except TeacherError as err:
+        raise ScenarioError(sc.source, "teacher.path", str(err)) from None

@@ -1,78 +1,135 @@
-"""Rollout workers: the envs of a vector split into shards stepped elsewhere.
+"""Vectors of a scenario's envs (``make_vec``), in this process or split into shards stepped elsewhere.
 
-``SubprocVecParallelEnv`` (worker processes on this machine) and ``RayVecParallelEnv`` (Ray
-actors: a local Ray, or a cluster via ``ray.init(address=...)``) have the interface of
-``VecParallelEnv`` (``obs``, ``masks``, ``alive``, ``step``, ``reset``, ...), so the learner
-does not know which one it drives. Each shard owns a contiguous share of the envs as a local
-vector (``build(num_envs, env_offset)``: a ``VecParallelEnv``, or the env's native batch) with its
-global env offset, so episode seeds, and therefore metrics, are those of the single-process vector.
+A sharded vector (``ShardedVecEnv``) has the ``envs.vector.VecEnv`` interface, so the learner does not
+know where its envs step. Each shard owns a contiguous share of the envs as a local vector
+(``build(num_envs, env_offset)``, i.e. ``envs.make_vec``) with its global env offset, so episode seeds,
+and therefore metrics, are those of the single-process vector. A transport carries calls to the shards:
+``ProcessShards`` (forked worker processes on this machine) or ``RayShards`` (Ray actors: a local Ray,
+or a cluster via ``ray.init(address=...)``).
 
 Two ways to act, both with one policy for every env and agent:
 
-- by default the learner batches the policy forward over every slot at every step, and ships
+- ``ShardedVecEnv``: the learner batches the policy forward over every slot at every step, and ships
   actions to the shards and transitions back: the same numbers for any worker count or backend;
-- with ``sample_in_workers`` each shard gets a copy of the policy and a seed, rolls the whole
-  rollout (or plays its evaluation episodes) itself and sends it back in one message. No per-step
-  round trip (about 5 ms a step to two local Ray actors), and the forward passes run in parallel;
-  the numbers then depend on the split into shards (each shard samples from its own seed, and a
-  forward pass over fewer rows can round differently), so they are reproducible for a given
-  worker count, and the same on processes and on Ray.
+- ``SamplingVecEnv`` (``ppo.sample_in_workers``): each shard gets a copy of the policy and a seed, rolls
+  the whole rollout (or plays its evaluation episodes) itself and sends it back in one message
+  (``rollout.SelfSampling``). No per-step round trip (about 5 ms a step to two local Ray actors), and
+  the forward passes run in parallel; the numbers then depend on the split into shards (each shard
+  samples from its own seed, and a forward pass over fewer rows can round differently), so they are
+  reproducible for a given worker count, and the same on processes and on Ray.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
+from gymnasium import spaces
 
+import envs
+from envs.vector import VecEnv
 from repaint_ma.networks import ActorCritic
-from repaint_ma.rollout import Rollout, VecParallelEnv, cat_slots, collect, normalized, roll
+from repaint_ma.rollout import Policy, Rollout, cat_slots, collect, evaluate, normalized, roll
+from repaint_ma.scenario import Scenario
 from repaint_ma.teacher import Teacher
 
-Build = Callable[[int, int], Any]  # (num_envs, env_offset) -> a local vector (VecParallelEnv's interface)
-_SPEC = ("agents", "num_agents", "has_mask", "base_obs_dim", "obs_dim", "mask_dim", "action_space")
+Build = Callable[[int, int], VecEnv]  # (num_envs, env_offset) -> a local vector
+
+
+def make_vec(sc: Scenario, num_envs: int, autoreset: bool = True) -> VecEnv:
+    """``num_envs`` copies of the scenario's target env (with the target reward) as one vector: in
+    ``ppo.workers`` worker processes or Ray actors (``ppo.backend``), or, with no workers, in this
+    process. Each process holds its envs as ``envs.make_vec`` gives them (the env's native batch where it
+    has one); every way gives the same transitions."""
+    ppo, kwargs = sc.ppo, sc.env_kwargs
+
+    def build(n: int, offset: int) -> VecEnv:
+        return envs.make_vec(sc.env.id, n, ppo.agent_indicator, autoreset, offset, **kwargs)
+
+    if ppo.backend == "local" and ppo.workers == 0:
+        return build(num_envs, 0)
+    return sharded(build, num_envs, max(ppo.workers, 1), ppo.backend, ppo.ray_address, ppo.sample_in_workers)
+
+
+def sharded(
+    build: Build,
+    num_envs: int,
+    workers: int,
+    backend: str = "local",
+    address: str | None = None,
+    sample_in_workers: bool = False,
+) -> ShardedVecEnv:
+    """``num_envs`` envs split into ``workers`` shards of consecutive envs, each built by ``build`` in a
+    worker process (``backend`` "local") or a Ray actor ("ray", joining ``address`` if given)."""
+    shares = np.array_split(np.arange(num_envs), min(workers, num_envs))
+    transport = RayShards(build, shares, address) if backend == "ray" else ProcessShards(build, shares)
+    cls = SamplingVecEnv if sample_in_workers else ShardedVecEnv
+    return cls(transport, num_envs, shares)
+
+
+@dataclass
+class ShardState:
+    """A shard's vector state after a call: what the learner-side view concatenates."""
+
+    obs: np.ndarray
+    masks: np.ndarray
+    alive: np.ndarray
+    finished_scores: list[float]  # scores of the episodes finished since the last reply
+    running: bool
+
+
+@dataclass
+class ShardSpec:
+    """The sizes and spaces of a shard's vector (the same for every shard)."""
+
+    agents: list[str]
+    num_agents: int
+    has_mask: bool
+    base_obs_dim: int
+    obs_dim: int
+    mask_dim: int
+    action_space: spaces.Space
 
 
 class Shard:
     """One worker's share of the envs; every method's reply is plain data."""
 
     def __init__(self, build: Build, num_envs: int, offset: int) -> None:
-        self.vec: VecParallelEnv = build(num_envs, offset)
+        self.vec = build(num_envs, offset)
         self.offset = offset
         torch.set_num_threads(1)  # as in the learner's process: one thread is faster at these sizes
 
-    def spec(self) -> dict[str, Any]:
-        return {k: getattr(self.vec, k) for k in _SPEC}
+    def spec(self) -> ShardSpec:
+        v = self.vec
+        return ShardSpec(v.agents, v.num_agents, v.has_mask, v.base_obs_dim, v.obs_dim, v.mask_dim, v.action_space)
 
-    def _state(self) -> tuple:
+    def _state(self) -> ShardState:
         scores = list(self.vec.finished_scores)
         self.vec.finished_scores.clear()
-        return self.vec.obs, self.vec.masks, self.vec.alive, scores, self.vec.running
+        return ShardState(self.vec.obs, self.vec.masks, self.vec.alive, scores, self.vec.running)
 
-    def reset(self, seed: int) -> tuple:
+    def reset(self, seed: int) -> ShardState:
         self.vec.reset(seed)
         return self._state()
 
-    def step(self, actions: np.ndarray) -> tuple:
-        out = self.vec.step(actions)
-        return (out, *self._state())
+    def step(self, actions: np.ndarray) -> tuple[dict[str, np.ndarray], ShardState]:
+        return self.vec.step(actions), self._state()
 
     def _seed_torch(self, seed: int) -> None:
         torch.manual_seed(int(np.random.SeedSequence([seed, self.offset]).generate_state(1)[0]))
 
-    def roll(self, policy: ActorCritic | Teacher, seed: int, num_steps: int) -> tuple:
+    def roll(self, policy: Policy, seed: int, num_steps: int) -> tuple[Rollout, ShardState]:
         """A whole rollout of this shard's envs with ``policy`` sampling here, seeded by (seed, offset)."""
         self._seed_torch(seed)
-        return (roll(self.vec, num_steps, policy), *self._state())
+        return roll(self.vec, num_steps, policy), self._state()
 
-    def evaluate(self, policy: ActorCritic | Teacher, seed: int, eval_seed: int, deterministic: bool) -> list[float]:
-        """``evaluate`` on this shard's envs (built without autoreset), sampling here like ``roll``."""
-        from repaint_ma.evaluate import evaluate  # evaluate.py imports this module
-
+    def evaluate(self, policy: Policy, seed: int, eval_seed: int, deterministic: bool) -> list[float]:
+        """``rollout.evaluate`` on this shard's envs (built without autoreset), sampling here like ``roll``."""
         self._seed_torch(seed)
         return evaluate(policy, self.vec, eval_seed, deterministic)
 
@@ -80,65 +137,78 @@ class Shard:
         self.vec.close()
 
 
-class ShardedVecParallelEnv:
-    """The learner-side view of shards; subclasses say how a call reaches every shard."""
+class Transport(Protocol):
+    """Carries a method call to every shard and brings the replies back, in shard order."""
 
-    def __init__(self, num_envs: int, shares: list[np.ndarray], sample_in_workers: bool = False) -> None:
-        self.sample_in_workers = sample_in_workers
-        spec = self._call_all("spec", [()] * len(shares))[0]
-        for k in _SPEC:
-            setattr(self, k, spec[k])
+    def call_all(self, method: str, args: list[tuple]) -> list[Any]: ...
+
+    def shared(self, obj: Any) -> Any:
+        """``obj`` as an argument every shard receives (Ray: stored once, not sent per actor)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ShardedVecEnv:
+    """The learner-side ``VecEnv`` over shards: one call per step reaches every shard."""
+
+    def __init__(self, transport: Transport, num_envs: int, shares: list[np.ndarray]) -> None:
+        self.transport = transport
+        spec: ShardSpec = transport.call_all("spec", [()] * len(shares))[0]
+        self.agents, self.num_agents, self.has_mask = spec.agents, spec.num_agents, spec.has_mask
+        self.base_obs_dim, self.obs_dim, self.mask_dim = spec.base_obs_dim, spec.obs_dim, spec.mask_dim
+        self.action_space = spec.action_space
         self.num_envs = num_envs
         self.num_slots = num_envs * self.num_agents
         self._bounds = np.cumsum([0, *[len(s) * self.num_agents for s in shares]])
         self.finished_scores: list[float] = []
         self.running = True
 
-    def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
-        raise NotImplementedError
+    @property
+    def num_shards(self) -> int:
+        return len(self._bounds) - 1
 
-    def _shared(self, obj: Any) -> Any:
-        """``obj`` as an argument every shard receives (Ray: stored once, not sent per actor)."""
-        return obj
-
-    def _gather(self, states: list[tuple]) -> None:
-        self.obs = np.concatenate([s[0] for s in states])
-        self.masks = np.concatenate([s[1] for s in states])
-        self.alive = np.concatenate([s[2] for s in states])
+    def _gather(self, states: list[ShardState]) -> None:
+        self.obs = np.concatenate([s.obs for s in states])
+        self.masks = np.concatenate([s.masks for s in states])
+        self.alive = np.concatenate([s.alive for s in states])
         for s in states:
-            self.finished_scores.extend(s[3])
-        self.running = any(s[4] for s in states)
+            self.finished_scores.extend(s.finished_scores)
+        self.running = any(s.running for s in states)
 
     def reset(self, seed: int) -> None:
-        self._gather(self._call_all("reset", [(seed,)] * (len(self._bounds) - 1)))
+        self._gather(self.transport.call_all("reset", [(seed,)] * self.num_shards))
 
     def step(self, actions: np.ndarray) -> dict[str, np.ndarray]:
         chunks = [(actions[lo:hi],) for lo, hi in zip(self._bounds[:-1], self._bounds[1:], strict=True)]
-        replies = self._call_all("step", chunks)
-        self._gather([r[1:] for r in replies])
-        return {k: np.concatenate([r[0][k] for r in replies]) for k in replies[0][0]}
+        replies = self.transport.call_all("step", chunks)
+        self._gather([state for _, state in replies])
+        return {k: np.concatenate([out[k] for out, _ in replies]) for k in replies[0][0]}
 
-    def _sample_in_shards(self, method: str, policy: ActorCritic | Teacher, *args: Any) -> list[Any]:
+    def close(self) -> None:
+        self.transport.close()
+
+
+class SamplingVecEnv(ShardedVecEnv):
+    """A ``ShardedVecEnv`` whose shards also roll whole rollouts and play evaluation episodes with a copy
+    of the policy (``rollout.SelfSampling``)."""
+
+    def _sample_in_shards(self, method: str, policy: Policy, *args: Any) -> list[Any]:
         """``Shard.<method>(policy, seed, *args)`` on every shard; the seed comes from the learner's
         torch generator, so a run (and its resume) stays reproducible."""
         seed = int(torch.randint(2**31 - 1, ()).item())
-        return self._call_all(method, [(self._shared(policy), seed, *args)] * (len(self._bounds) - 1))
+        return self.transport.call_all(method, [(self.transport.shared(policy), seed, *args)] * self.num_shards)
 
-    def roll(self, num_steps: int, policy: ActorCritic | Teacher) -> Rollout:
-        """``rollout.roll`` in every shard at once, each sampling from its copy of ``policy``: one
-        message per shard and rollout instead of one per step."""
+    def roll(self, num_steps: int, policy: Policy) -> Rollout:
+        """``rollout.roll`` in every shard at once, each sampling from its copy of ``policy``."""
         replies = self._sample_in_shards("roll", policy, num_steps)
-        self._gather([r[1:] for r in replies])
-        return cat_slots([r[0] for r in replies])
+        self._gather([state for _, state in replies])
+        return cat_slots([ro for ro, _ in replies])
 
-    def evaluate(self, policy: ActorCritic | Teacher, eval_seed: int, deterministic: bool) -> list[float]:
+    def evaluate(self, policy: Policy, seed: int, deterministic: bool) -> list[float]:
         """Every shard plays its envs' evaluation episodes itself; the scores of all envs."""
-        return [score for scores in self._sample_in_shards("evaluate", policy, eval_seed, deterministic)
+        return [score for scores in self._sample_in_shards("evaluate", policy, seed, deterministic)
                 for score in scores]  # fmt: skip
-
-
-def _split(num_envs: int, workers: int) -> list[np.ndarray]:
-    return np.array_split(np.arange(num_envs), min(workers, num_envs))
 
 
 def _serve(conn: Connection, build: Build, num_envs: int, offset: int) -> None:
@@ -150,40 +220,38 @@ def _serve(conn: Connection, build: Build, num_envs: int, offset: int) -> None:
             return
 
 
-class SubprocVecParallelEnv(ShardedVecParallelEnv):
-    """Shards in ``workers`` forked processes, talking over pipes."""
+class ProcessShards:
+    """Shards in forked worker processes, talking over pipes."""
 
-    def __init__(self, build: Build, num_envs: int, workers: int, sample_in_workers: bool = False) -> None:
+    def __init__(self, build: Build, shares: list[np.ndarray]) -> None:
         ctx = mp.get_context("fork")  # env factories are closures: inherit them, don't pickle
-        shares = _split(num_envs, workers)
         self.conns, self.procs = [], []
         for share in shares:
             parent, child = ctx.Pipe()
-            args = (child, build, len(share), int(share[0]))
-            proc = ctx.Process(target=_serve, args=args, daemon=True)
+            proc = ctx.Process(target=_serve, args=(child, build, len(share), int(share[0])), daemon=True)
             proc.start()
             child.close()
             self.conns.append(parent)
             self.procs.append(proc)
-        super().__init__(num_envs, shares, sample_in_workers)
 
-    def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
+    def call_all(self, method: str, args: list[tuple]) -> list[Any]:
         for conn, a in zip(self.conns, args, strict=True):
             conn.send((method, a))
         return [conn.recv() for conn in self.conns]
 
+    def shared(self, obj: Any) -> Any:
+        return obj
+
     def close(self) -> None:
-        self._call_all("close", [()] * len(self.conns))
+        self.call_all("close", [()] * len(self.conns))
         for p in self.procs:
             p.join(timeout=5)
 
 
-class RayVecParallelEnv(ShardedVecParallelEnv):
+class RayShards:
     """Shards as Ray actors. Joins ``address`` if given, else starts a local Ray."""
 
-    def __init__(
-        self, build: Build, num_envs: int, workers: int, address: str | None = None, sample_in_workers: bool = False
-    ) -> None:
+    def __init__(self, build: Build, shares: list[np.ndarray], address: str | None = None) -> None:
         import ray
 
         if not ray.is_initialized():
@@ -193,24 +261,22 @@ class RayVecParallelEnv(ShardedVecParallelEnv):
         # once, which whole-CPU reservations would deadlock on a small cluster; SPREAD places
         # the actors over the cluster's nodes
         remote_shard = ray.remote(num_cpus=0, scheduling_strategy="SPREAD")(Shard)
-        shares = _split(num_envs, workers)
         self.actors = [remote_shard.remote(build, len(share), int(share[0])) for share in shares]
-        super().__init__(num_envs, shares, sample_in_workers)
 
-    def _call_all(self, method: str, args: list[tuple]) -> list[Any]:
+    def call_all(self, method: str, args: list[tuple]) -> list[Any]:
         return self._ray.get([getattr(a, method).remote(*x) for a, x in zip(self.actors, args, strict=True)])
 
-    def _shared(self, obj: Any) -> Any:
+    def shared(self, obj: Any) -> Any:
         return self._ray.put(obj)  # an ObjectRef argument reaches the actor method as the object
 
     def close(self) -> None:
-        self._call_all("close", [()] * len(self.actors))
+        self.call_all("close", [()] * len(self.actors))
         for a in self.actors:
             self._ray.kill(a)
 
 
-def _serve_teacher(conn: Connection, build: Callable[[], Any], teacher: Teacher, student: ActorCritic, num_steps: int,
-                   reset_seed: int, torch_seed: int) -> None:  # fmt: skip
+def _serve_teacher(conn: Connection, build: Callable[[], VecEnv], teacher: Teacher, student: ActorCritic,
+                   num_steps: int, reset_seed: int, torch_seed: int) -> None:  # fmt: skip
     torch.set_num_threads(1)
     torch.manual_seed(torch_seed)
     vec = build()
@@ -232,7 +298,7 @@ class TeacherRollouts:
 
     def __init__(
         self,
-        build: Callable[[], Any],
+        build: Callable[[], VecEnv],
         teacher: Teacher,
         student: ActorCritic,
         num_steps: int,

@@ -8,8 +8,9 @@ from gymnasium import spaces
 
 import envs
 from repaint_ma.adapters import ADAPTERS
+from repaint_ma.errors import TeacherError
 from repaint_ma.networks import ActorCritic, save_policy
-from repaint_ma.teacher import TeacherError, load_teacher
+from repaint_ma.teacher import load_teacher
 
 
 def test_identity_passes_everything():

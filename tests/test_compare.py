@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from repaint_ma.compare import format_markdown, k_stats, summarise, table_rows
-from repaint_ma.evaluate import iterations_to_target, smooth
+from repaint_ma.apps.compare import format_markdown, k_stats, summarise, table_rows
+from repaint_ma.runlog import iterations_to_target, smooth
 
 
 def test_trailing_moving_average():
@@ -49,7 +49,7 @@ def test_table_percent_fewer_and_never_reached(tmp_path):
     md = format_markdown(summary)
     assert "| K_REPAINT | 7.5 ± 2.5 | 0/2 | 70% | 110.0 ± 0.0 |" in md
     assert "| K_IT | 20.0 ± 0.0 | 1/2 | - |" in md
-    from repaint_ma.report import format_overview
+    from repaint_ma.apps.report import format_overview
 
     overview = format_overview([summary]).splitlines()
     assert (
@@ -78,8 +78,8 @@ def test_table_percent_fewer_and_never_reached(tmp_path):
 
 
 def test_report_is_generated_from_summaries(tmp_path):
-    from repaint_ma.compare import write_table
-    from repaint_ma.report import build_report
+    from repaint_ma.apps.compare import write_table
+    from repaint_ma.apps.report import build_report
 
     scen = tmp_path / "results" / "sc2-beacon-to-shards-subtask"
     scen.mkdir(parents=True)
@@ -95,8 +95,8 @@ def test_report_is_generated_from_summaries(tmp_path):
 
 
 def test_ablation_table_and_report_section(tmp_path):
-    from repaint_ma.compare import format_ablation
-    from repaint_ma.report import build_report
+    from repaint_ma.apps.compare import format_ablation
+    from repaint_ma.apps.report import build_report
 
     result = {
         "scenario": "s", "target_score": 60.0, "iteration_budget": 20, "command": "python benchmarks/ablation.py x",
@@ -115,8 +115,9 @@ def test_ablation_table_and_report_section(tmp_path):
 
 
 def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
-    from repaint_ma.compare import run_compare
-    from repaint_ma.scenario import ScenarioError, load
+    from repaint_ma.apps.compare import run_compare
+    from repaint_ma.errors import ScenarioError
+    from repaint_ma.scenario import load
 
     text = (Path("scenarios/classic/cartpole_transfer.yaml")).read_text()
     source, other, off = tmp_path / "source.yaml", tmp_path / "other.yaml", tmp_path / "off.yaml"
@@ -133,7 +134,7 @@ def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
     assert summary["modes"]["baseline"]["K"] == [12]
     record = json.loads((tmp_path / "out" / "baseline-seed0.json").read_text())
     assert record["scenario"] == "other" and record["shared_from"] == str(src_dir / "baseline-seed0.json")
-    from repaint_ma.report import build_report
+    from repaint_ma.apps.report import build_report
 
     text = build_report(tmp_path / "out", tmp_path / "docs" / "results.md")
     assert f"--out {tmp_path / 'out'} --baseline-from {src_dir}`" in text  # the row's command says where
@@ -143,7 +144,7 @@ def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):
 
 
 def test_parallel_jobs_give_the_same_records_as_one_at_a_time(tmp_path):
-    from repaint_ma.compare import run_compare
+    from repaint_ma.apps.compare import run_compare
     from repaint_ma.scenario import load
 
     text = Path("scenarios/classic/cartpole_transfer.yaml").read_text()
@@ -166,7 +167,7 @@ def test_parallel_jobs_give_the_same_records_as_one_at_a_time(tmp_path):
 
 
 def test_a_failed_parallel_run_stops_the_compare_and_names_the_run(tmp_path):
-    from repaint_ma.compare import run_compare
+    from repaint_ma.apps.compare import run_compare
     from repaint_ma.scenario import load
 
     empty = tmp_path / "not-a-teacher"

@@ -5,9 +5,10 @@ import torch
 
 import envs
 from envs.classic import GymParallelEnv
+from envs.vector import VecParallelEnv
 from repaint_ma.learner import advantages_of
 from repaint_ma.networks import ActorCritic
-from repaint_ma.rollout import VecParallelEnv, collect, compute_gae
+from repaint_ma.rollout import collect, compute_gae
 from repaint_ma.scenario import PPOSpec
 
 

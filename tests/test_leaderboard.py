@@ -7,8 +7,8 @@ import pytest
 from gymnasium import spaces
 
 import envs
-from repaint_ma.cli import main
-from repaint_ma.leaderboard import MAX_RESETS, PENALTY_S, Entry, race
+from repaint_ma.apps.cli import main
+from repaint_ma.apps.leaderboard import MAX_RESETS, PENALTY_S, Entry, race
 from repaint_ma.networks import ActorCritic, save_policy
 
 

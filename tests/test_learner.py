@@ -12,10 +12,11 @@ import torch
 import yaml
 
 from repaint_ma import repaint
-from repaint_ma.learner import TrainingDiverged, make_vec, train
+from repaint_ma.learner import TrainingDiverged, train
 from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.runlog import read_metrics
 from repaint_ma.scenario import from_dict
+from repaint_ma.workers import make_vec
 
 TOY = {
     "name": "toy",
@@ -135,7 +136,7 @@ def test_kill_minus_9_then_resume_is_contiguous(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "repaint_ma.cli",
+        "repaint_ma.apps.cli",
         "run",
         str(scenario),
         "--run-dir",

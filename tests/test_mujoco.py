@@ -11,7 +11,8 @@ from pettingzoo.test import parallel_api_test
 
 import envs
 from envs.mujoco import ant_reward, parse_reward_spec, reacher_reward
-from repaint_ma.scenario import ScenarioError, from_dict, load
+from repaint_ma.errors import ScenarioError
+from repaint_ma.scenario import from_dict, load
 
 pytest.importorskip("mujoco")  # the optional extra: pip install -e .[mujoco]
 

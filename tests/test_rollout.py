@@ -7,11 +7,11 @@ import torch
 from pettingzoo.test import parallel_api_test
 
 import envs
-from repaint_ma.evaluate import evaluate
+from envs.vector import VecParallelEnv
 from repaint_ma.networks import ActorCritic
-from repaint_ma.rollout import VecParallelEnv, collect
+from repaint_ma.rollout import collect, evaluate
 from repaint_ma.teacher import Teacher
-from repaint_ma.workers import SubprocVecParallelEnv, TeacherRollouts
+from repaint_ma.workers import TeacherRollouts, sharded
 
 
 def _vec(num_envs: int = 1, **kw) -> VecParallelEnv:
@@ -86,7 +86,7 @@ def _toy_shard(n: int, offset: int, autoreset: bool = True) -> VecParallelEnv:
 def test_workers_sampling_whole_rollouts_fill_their_slots_in_order():
     """Two workers roll their halves with their own copies of the policy; the learner gets one rollout
     with the slots in env order, the staggered lifetimes in every env, and the workers' state."""
-    vec = SubprocVecParallelEnv(_toy_shard, 4, 2, sample_in_workers=True)
+    vec = sharded(_toy_shard, 4, 2, sample_in_workers=True)
     vec.reset(0)
     net = ActorCritic(vec.obs_dim, vec.action_space, [8])
     ro = collect(vec, 6, net)
@@ -105,7 +105,7 @@ def test_workers_sampling_play_the_evaluation_episodes_of_the_learner():
     here = _toy_shard(4, 0, autoreset=False)
     net = ActorCritic(here.obs_dim, here.action_space, [8])
     net.normalize(torch.randn(64, here.obs_dim), update=True)
-    there = SubprocVecParallelEnv(partial(_toy_shard, autoreset=False), 4, 2, sample_in_workers=True)
+    there = sharded(partial(_toy_shard, autoreset=False), 4, 2, sample_in_workers=True)
     scores = evaluate(net, there, seed=5, deterministic=True)
     there.close()
     assert sorted(scores) == sorted(evaluate(net, here, seed=5, deterministic=True))

@@ -8,10 +8,10 @@ import yaml
 from gymnasium import spaces
 
 import envs
-from repaint_ma.cli import main
-from repaint_ma.evaluate import EVAL_SEED_OFFSET, evaluate
+from envs.vector import VecParallelEnv
+from repaint_ma.apps.cli import main
 from repaint_ma.networks import ActorCritic, load_policy, save_policy
-from repaint_ma.rollout import VecParallelEnv
+from repaint_ma.rollout import EVAL_SEED_OFFSET, evaluate
 
 
 def test_trained_entry_scores_as_the_learner_evaluates_it(capsys):

@@ -9,7 +9,7 @@ import pytest
 
 import envs
 from envs.sc2.vector import SC2VecEnv
-from repaint_ma.rollout import VecParallelEnv
+from envs.vector import VecParallelEnv
 
 
 def random_actions(rng: np.random.Generator, masks: np.ndarray) -> np.ndarray:
@@ -52,5 +52,6 @@ def test_native_batch_matches_vec_parallel_env(env_id: str, kwargs: dict) -> Non
     np.testing.assert_allclose(fast.finished_scores, ref.finished_scores, rtol=1e-12)
 
 
-def test_envs_without_a_native_batch_give_none() -> None:
-    assert envs.make_vec("classic/CartPole-v1", 2, False, True, 0) is None
+def test_envs_without_a_native_batch_give_a_vec_parallel_env() -> None:
+    vec = envs.make_vec("classic/CartPole-v1", 2, False, True, 0)
+    assert isinstance(vec, VecParallelEnv) and vec.num_slots == 2

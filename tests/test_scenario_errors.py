@@ -7,9 +7,10 @@ import textwrap
 import gymnasium as gym
 import pytest
 
-from repaint_ma.cli import main
+from repaint_ma.apps.cli import main
+from repaint_ma.errors import ScenarioError
 from repaint_ma.networks import ActorCritic, save_policy
-from repaint_ma.scenario import ScenarioError, load
+from repaint_ma.scenario import load
 
 GOOD = """
 name: t
@@ -87,7 +88,7 @@ def test_override_goes_through_validation(tmp_path):
 def test_cli_exit_code_and_no_traceback(tmp_path):
     path = _write(tmp_path, GOOD.replace("num_envs: 2", "num_envs: -3"))
     out = subprocess.run(
-        [sys.executable, "-m", "repaint_ma.cli", "run", str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "repaint_ma.apps.cli", "run", str(path)], capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
@@ -109,7 +110,7 @@ def test_eval_of_a_run_dir(tmp_path, capsys):
     assert main(["eval", str(run), "--episodes", "3"]) == 0
     assert "t: 3 episodes, score" in capsys.readouterr().out
     assert main(["eval", str(tmp_path / "nothing")]) == 2
-    assert "expected a run dir" in capsys.readouterr().err
+    assert "not a run dir" in capsys.readouterr().err
 
 
 def test_eval_of_a_scenarios_teacher_on_its_target(tmp_path, capsys):

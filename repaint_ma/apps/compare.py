@@ -20,9 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from repaint_ma.checkpoint import atomic_write
+from repaint_ma.errors import ScenarioError
 from repaint_ma.learner import train
-from repaint_ma.networks import atomic_write
-from repaint_ma.scenario import MODES, Scenario, ScenarioError, load
+from repaint_ma.scenario import MODES, Scenario, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
 

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repaint_ma.errors import UsageError
+
 PENALTY_S = 2.0  # seconds added per off-track or crash reset
 MAX_RESETS = 10  # a run stops after this many resets
 RACES = ("time-trial", "head-to-bot", "head-to-head")
@@ -68,8 +70,6 @@ class Entry:
     """A leaderboard entry: a trained policy or a pure-pursuit bot, acting for a batch of cars."""
 
     def __init__(self, spec: str) -> None:
-        from repaint_ma.cli import UsageError
-
         name, _, target = spec.rpartition("=")
         self.spec, self.target = spec, target
         self.policy = None
@@ -84,13 +84,10 @@ class Entry:
             self.name = name or f"pure-pursuit@{self.speed:g}"
             return
         from repaint_ma.networks import load_policy
+        from repaint_ma.teacher import resolve_policy
 
         path = Path(target)
-        policy_file = path / "policy.pt" if path.is_dir() else path
-        if not policy_file.is_file() or policy_file.suffix != ".pt":
-            raise UsageError(
-                f"--entry {spec}: not a policy (a run dir or teacher folder with policy.pt, or a .pt file)"
-            )
+        policy_file, _ = resolve_policy(path, f"--entry {spec}")
         try:
             self.policy, _ = load_policy(policy_file)
         except Exception as err:  # a .pt that is not one of our policies
@@ -99,8 +96,6 @@ class Entry:
 
     def check(self, env: Any) -> None:
         """A policy must have been trained for this env's observation size and actions."""
-        from repaint_ma.cli import UsageError
-
         if self.policy is None:
             return
         want = env.observation_space(env.possible_agents[0]).shape[0]
@@ -261,7 +256,6 @@ def main(args: argparse.Namespace) -> int:
     """Run the races; print the table; write CSV, JSON and plots to --out."""
     from envs.racing.rewards import RewardFunctionError, load_reward
     from envs.racing.tracks import load_track
-    from repaint_ma.cli import UsageError
 
     for track in args.track:
         if track.endswith(".npy") and not Path(track).is_file():

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from repaint_ma.compare import MODE_LABELS, format_ablation, format_fewer, format_k, format_markdown, table_rows
+from repaint_ma.apps.compare import MODE_LABELS, format_ablation, format_fewer, format_k, format_markdown, table_rows
 from repaint_ma.scenario import MODES
 
 # % fewer iterations than baseline reported by Tao et al. (ICML 2021) for the matching rows

@@ -16,12 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from repaint_ma import scenario as scenario_mod
-from repaint_ma.scenario import MODES, Scenario, ScenarioError
-from repaint_ma.teacher import TeacherError
-
-
-class UsageError(ValueError):
-    """Bad command-line input other than a scenario file (e.g. a run dir without a policy)."""
+from repaint_ma.errors import ScenarioError, UsageError, UserError
+from repaint_ma.scenario import MODES, Scenario
 
 
 def _load(args: argparse.Namespace) -> Scenario:
@@ -74,9 +70,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     import yaml
 
-    from repaint_ma.evaluate import evaluate
-    from repaint_ma.learner import make_vec, scenario_teacher
     from repaint_ma.networks import load_policy
+    from repaint_ma.rollout import evaluate
+    from repaint_ma.teacher import load_scenario_teacher, resolve_policy
+    from repaint_ma.workers import make_vec
 
     path = Path(args.target)
     of_teacher = path.suffix in (".yaml", ".yml")  # the scenario's teacher, in its env and under its reward
@@ -87,14 +84,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 f"{path}: no teacher to evaluate (give a run dir, a policy.pt or a scenario with a teacher)"
             )
     else:
-        policy_file = path / "policy.pt" if path.is_dir() else path
-        config_file = policy_file.parent / "config.yaml"
-        if not policy_file.is_file() or not config_file.is_file():
+        policy_file, config_file = resolve_policy(path, str(path))
+        if config_file is None or config_file.name != "config.yaml":
             raise UsageError(f"{path}: expected a run dir (or its policy.pt) with policy.pt and config.yaml")
         sc = scenario_mod.from_dict(yaml.safe_load(config_file.read_text()), str(config_file))
     vec = make_vec(sc, args.episodes, autoreset=False)
     if of_teacher:
-        policy, label = scenario_teacher(sc, vec), f"teacher {sc.teacher.path} on {sc.name}"
+        policy, label = load_scenario_teacher(sc, vec), f"teacher {sc.teacher.path} on {sc.name}"
     else:
         policy, label = load_policy(policy_file)[0], sc.name
     scores = evaluate(policy, vec, args.seed)
@@ -104,20 +100,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from repaint_ma.learner import make_vec, scenario_teacher
+    from repaint_ma.teacher import load_scenario_teacher
+    from repaint_ma.workers import make_vec
 
     for path in args.files:
         sc = scenario_mod.load(path)
         if sc.teacher is not None:  # build one env to check the teacher's spaces against it
             vec = make_vec(dataclasses.replace(sc, ppo=dataclasses.replace(sc.ppo, workers=0)), 1)
-            scenario_teacher(sc, vec)
+            load_scenario_teacher(sc, vec)
             vec.close()
         print(f"{path}: ok ({sc.name}, env {sc.env.id}, mode {sc.transfer.mode})")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from repaint_ma.compare import format_markdown, run_compare
+    from repaint_ma.apps.compare import format_markdown, run_compare
 
     sc = _load(args)
     for mode in args.modes:
@@ -139,7 +136,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from repaint_ma.report import build_report
+    from repaint_ma.apps.report import build_report
 
     results = Path(args.results)
     if not any(results.rglob("summary.json")):
@@ -207,8 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="docs/results.md")
     rep.set_defaults(func=cmd_report)
     # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
-    _command_module(sub, "bench", "repaint_ma.bench", "benchmarks of agents on the SC2 mini-games")
-    _command_module(sub, "leaderboard", "repaint_ma.leaderboard", "rank racing policies and bots on tracks")
+    _command_module(sub, "bench", "repaint_ma.apps.bench", "benchmarks of agents on the SC2 mini-games")
+    _command_module(sub, "leaderboard", "repaint_ma.apps.leaderboard", "rank racing policies and bots on tracks")
     return p
 
 
@@ -218,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         return args.func(args)
-    except (ScenarioError, TeacherError, UsageError) as err:
+    except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

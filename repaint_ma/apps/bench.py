@@ -20,6 +20,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from repaint_ma.errors import UsageError
+
 MINIGAMES = (
     "MoveToBeacon",
     "CollectMineralShards",
@@ -52,18 +54,14 @@ class PolicyAgent:
     """A trained entry as an ``act(observations) -> actions`` callable on its mini-game's ParallelEnv."""
 
     def __init__(self, name: str, path: str, deterministic: bool = False) -> None:
-        from pathlib import Path
-
         import yaml
 
-        from repaint_ma.cli import UsageError
         from repaint_ma.networks import load_policy
+        from repaint_ma.teacher import resolve_policy
 
-        folder = Path(path) if Path(path).is_dir() else Path(path).parent
-        policy_file = Path(path) if Path(path).is_file() else folder / "policy.pt"
-        meta = next((folder / f for f in ("config.yaml", "card.yaml") if (folder / f).is_file()), None)
-        if not policy_file.is_file() or meta is None:
-            raise UsageError(f"--policy {path}: not a run dir, policy.pt or teacher folder (policy.pt + config.yaml)")
+        policy_file, meta = resolve_policy(path, f"--policy {path}")
+        if meta is None:
+            raise UsageError(f"--policy {path}: no config.yaml or card.yaml beside {policy_file}")
         config = yaml.safe_load(meta.read_text()) or {}
         env = config.get("env") or {}
         env_id = env.get("id", "") if isinstance(env, dict) else ""
@@ -76,8 +74,6 @@ class PolicyAgent:
 
     def check(self, env: Any) -> None:
         """The policy's observation size must be the env's (plus the agent indicator it was trained with)."""
-        from repaint_ma.cli import UsageError
-
         agents = env.possible_agents
         want = env.observation_space(agents[0])["observation"].shape[0] + (len(agents) if self.agent_indicator else 0)
         if self.policy.config["obs_dim"] != want:
@@ -195,8 +191,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the benchmark and print the tables (or JSON)."""
-    from repaint_ma.cli import UsageError
-
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
     unknown = [m for m in args.maps or () if m not in MINIGAMES]
