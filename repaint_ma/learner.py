@@ -156,27 +156,42 @@ def update(
     S: Rollout,
     S_tilde: Rollout | None,
     beta_k: float,
+    ins_coef_k: float,
     sc: Scenario,
 ) -> dict[str, float | None]:
-    """REPAINT steps 3-5 of one iteration on the collected S (and S~ in modes it and repaint)."""
+    """REPAINT steps 3-5 of one iteration on the collected S (and S~ in modes it and repaint).
+
+    ``beta_k`` weighs the kickstarting cross-entropy on S, ``ins_coef_k`` the instance-transfer loss on
+    the selected S~ (alpha2 / alpha1).
+    """
     ppo, transfer = sc.ppo, sc.transfer
     # 3. advantages of S under V before the update, then fit the critic on S only
     adv, returns = advantages_of(student, S, ppo)
     batch = S.flat(advantages=adv, returns=returns)
     if S_tilde is None:  # no A~ to wait for: critic and actor share the minibatch epochs
-        return minibatch_epochs(student, batch, None, beta_k, ppo, transfer.ins_coef, critic_opt, actor_opt)
-    value_loss = minibatch_epochs(student, batch, None, 0.0, ppo, transfer.ins_coef, critic_opt, None)["value_loss"]
-    # 4. A~ under the fitted critic; advantage-based selection (A~ scaled, never mean-centred)
+        return minibatch_epochs(student, batch, None, beta_k, ppo, 0.0, critic_opt, actor_opt)
+    value_loss = minibatch_epochs(student, batch, None, 0.0, ppo, 0.0, critic_opt, None)["value_loss"]
+    # 4. A~ under the fitted critic, in the student's advantage units; advantage-based selection
     adv_teacher, _ = advantages_of(student, S_tilde, ppo)
     batch_tilde = S_tilde.flat(advantages=adv_teacher)
-    if ppo.norm_adv:  # same scale as the normalised student advantages; sign kept
-        batch_tilde["advantages"] = batch_tilde["advantages"] / (batch["advantages"].std() + 1e-8)
+    if ppo.norm_adv:
+        batch_tilde["advantages"] = repaint.adv_in_student_units(
+            batch_tilde["advantages"], batch["advantages"], transfer.adv_teacher_norm
+        )
+    adv_teacher_mean = batch_tilde["advantages"].mean().item() if len(adv_teacher) else None
     keep = repaint.select(batch_tilde["advantages"], transfer.selection)
     selected_frac = keep.float().mean().item() if len(keep) else 0.0
     batch_tilde = {key: x[keep] for key, x in batch_tilde.items()}
+    if transfer.ins_mean == "all":  # mean over all of S~, removed samples counting as zero
+        ins_coef_k *= selected_frac
     # 5. actor update on S (+ beta_k CE) and on the selected S~ (L_ins)
-    stats = minibatch_epochs(student, batch, batch_tilde, beta_k, ppo, transfer.ins_coef, None, actor_opt)
-    return stats | {"value_loss": value_loss, "selected_frac": selected_frac}
+    stats = minibatch_epochs(student, batch, batch_tilde, beta_k, ppo, ins_coef_k, None, actor_opt)
+    return stats | {
+        "value_loss": value_loss,
+        "selected_frac": selected_frac,
+        "adv_teacher_mean": adv_teacher_mean,
+        "ins_coef": ins_coef_k,
+    }
 
 
 def seed_everything(seed: int) -> None:
@@ -222,14 +237,15 @@ def train(
         if ppo.anneal_lr:
             for opt in (actor_opt, critic_opt):
                 opt.param_groups[0]["lr"] = ppo.lr * (1.0 - (k - 1) / tr.iterations)
-        beta = repaint.beta_k(sc.transfer.beta, k) if mode in ("ks", "repaint") else 0.0
+        beta = repaint.weight_k(sc.transfer.beta, k) if mode in ("ks", "repaint") else 0.0
+        ins_coef = repaint.weight_k(sc.transfer.ins_coef, k) if mode in ("it", "repaint") else 0.0
         # 1. S: student rollouts (teacher's distribution stored for the KS term)
         S = collect(vec, num_steps, student, teacher if beta > 0 else None, update_obs_norm=ppo.norm_obs)
         # 2. S~: teacher rollouts in the target env, rewards under the target reward
         S_tilde = teacher_rollouts.next(student) if teacher_rollouts else None
         # 3-5. critic on S, selection of S~, actor on S and the selected S~
         try:
-            stats = update(student, actor_opt, critic_opt, S, S_tilde, beta, sc)
+            stats = update(student, actor_opt, critic_opt, S, S_tilde, beta, ins_coef, sc)
         except TrainingDiverged as err:
             raise TrainingDiverged(
                 f"{err} at iteration {k}; stopped. The last good checkpoint is {run_dir / 'checkpoint.pt'} "
@@ -250,7 +266,9 @@ def train(
             "score": score,
             "train_score": float(np.mean(train_scores)) if train_scores else None,
             "beta": beta,
-            "selected_frac": None,  # set by stats in modes with S~
+            "selected_frac": None,  # these three set by stats in modes with S~
+            "adv_teacher_mean": None,
+            "ins_coef": None,
             **stats,
             "sps": num_steps * ppo.num_envs / (time.time() - t_iter),
             "wall_s": time.time() - t_start,

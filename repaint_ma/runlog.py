@@ -13,13 +13,14 @@ import numpy as np
 
 COLUMNS = [
     "iteration", "env_steps", "agent_samples", "teacher_steps", "score", "train_score", "beta",
-    "selected_frac", "loss_clip", "loss_ks", "loss_ins", "value_loss", "entropy", "approx_kl",
-    "clipfrac", "sps", "wall_s",
+    "ins_coef", "selected_frac", "adv_teacher_mean", "loss_clip", "loss_ks", "loss_ins", "value_loss",
+    "entropy", "approx_kl", "clipfrac", "sps", "wall_s",
 ]  # fmt: skip
 # TensorBoard tags, grouped as in CleanRL; every tag is also a metrics.csv column.
 TB_TAGS = {
     "score": "charts/score", "train_score": "charts/train_score", "sps": "charts/sps",
-    "beta": "charts/beta", "selected_frac": "charts/selected_frac", "loss_clip": "losses/pg_loss",
+    "beta": "charts/beta", "ins_coef": "charts/ins_coef", "selected_frac": "charts/selected_frac",
+    "adv_teacher_mean": "charts/adv_teacher_mean", "loss_clip": "losses/pg_loss",
     "loss_ks": "losses/ce_loss", "loss_ins": "losses/ins_loss", "value_loss": "losses/value_loss",
     "entropy": "losses/entropy", "approx_kl": "losses/approx_kl", "clipfrac": "losses/clipfrac",
 }  # fmt: skip

@@ -43,8 +43,9 @@ class TeacherSpec:
 
 
 @dataclass
-class BetaSpec:
-    """beta_k schedule: constant ``start``; linear ``max(0, start - decay*k)``; exponential ``start*decay**k``."""
+class ScheduleSpec:
+    """A weight per iteration k (beta_k; the IT weight): constant ``start``; linear
+    ``max(0, start - decay * (k - 1))``; exponential ``start * decay**(k - 1)``."""
 
     schedule: str = _opt("exponential", choices=("constant", "linear", "exponential"))
     start: float = _opt(1.0, ge=0.0)
@@ -63,10 +64,15 @@ class SelectionSpec:
 @dataclass
 class TransferSpec:
     mode: str = _opt("baseline", choices=MODES)
-    beta: BetaSpec = field(default_factory=BetaSpec)
+    beta: ScheduleSpec = field(default_factory=ScheduleSpec)
     selection: SelectionSpec = field(default_factory=SelectionSpec)
     teacher_steps: int = _opt(1024, ge=1)
-    ins_coef: float = _opt(1.0, ge=0.0)  # alpha2 / alpha1 in the REPAINT actor update
+    # A~ before selection, in units of the student's advantages of the same iteration (repaint.adv_in_student_units)
+    adv_teacher_norm: str = _opt("student", choices=("student", "scale"))
+    # alpha2 / alpha1 in the REPAINT actor update: a number (the paper), or a schedule like beta (extension)
+    ins_coef: float | ScheduleSpec = _opt(1.0, ge=0.0)
+    # L_ins as the mean over the kept S~ (the paper), or over all of S~ with removed samples as zero (extension)
+    ins_mean: str = _opt("kept", choices=("kept", "all"))
     teacher_ahead: bool = _opt(False)  # collect S~ one iteration ahead in a second process (workers.py)
 
 

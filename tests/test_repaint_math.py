@@ -7,8 +7,8 @@ import torch
 from gymnasium import spaces
 
 from repaint_ma.distributions import ActionHead, Categorical, DiagGaussian
-from repaint_ma.repaint import beta_k, ce_loss, clipped_surrogate_loss, select
-from repaint_ma.scenario import BetaSpec, SelectionSpec
+from repaint_ma.repaint import ce_loss, clipped_surrogate_loss, select, weight_k
+from repaint_ma.scenario import ScheduleSpec, SelectionSpec
 
 
 def test_clipped_surrogate_hand_computed():
@@ -114,6 +114,6 @@ def test_threshold_and_top_fraction_selection():
 
 
 def test_beta_schedules():
-    assert [beta_k(BetaSpec("constant", 0.7, 0.5), k) for k in (1, 10)] == [0.7, 0.7]
-    assert [beta_k(BetaSpec("linear", 1.0, 0.3), k) for k in (1, 2, 4, 5)] == pytest.approx([1.0, 0.7, 0.1, 0.0])
-    assert [beta_k(BetaSpec("exponential", 1.0, 0.5), k) for k in (1, 2, 3)] == [1.0, 0.5, 0.25]
+    assert [weight_k(ScheduleSpec("constant", 0.7, 0.5), k) for k in (1, 10)] == [0.7, 0.7]
+    assert [weight_k(ScheduleSpec("linear", 1.0, 0.3), k) for k in (1, 2, 4, 5)] == pytest.approx([1.0, 0.7, 0.1, 0.0])
+    assert [weight_k(ScheduleSpec("exponential", 1.0, 0.5), k) for k in (1, 2, 3)] == [1.0, 0.5, 0.25]
