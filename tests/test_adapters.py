@@ -7,6 +7,7 @@ import torch
 from gymnasium import spaces
 
 import envs
+from envs.sc2.interface import ObsLayout
 from repaint_ma.adapters import ADAPTERS
 from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.teacher import TeacherError, load_teacher
@@ -14,13 +15,13 @@ from repaint_ma.teacher import TeacherError, load_teacher
 
 def test_identity_passes_everything():
     obs, mask = torch.randn(3, 5), torch.ones(3, 4, dtype=torch.bool)
-    out, out_mask = ADAPTERS["identity"](5)(obs, mask)
+    out, out_mask = ADAPTERS["identity"](5, {})(obs, mask)
     assert out is obs and out_mask is mask
 
 
 def test_first_features_drops_the_tail():
     obs = torch.arange(12.0).reshape(2, 6)  # e.g. 4 features + a 2-agent indicator
-    out, mask = ADAPTERS["first_features"](4)(obs, None)
+    out, mask = ADAPTERS["first_features"](4, {})(obs, None)
     assert out.tolist() == [[0, 1, 2, 3], [6, 7, 8, 9]] and mask is None
 
 
@@ -30,8 +31,8 @@ def test_nearest_target_as_beacon_on_collect_mineral_shards():
     o = obs["marine_0"]
     x = torch.as_tensor(o["observation"])[None]
     m = torch.as_tensor(o["action_mask"]).bool()[None]
-    out, mask = ADAPTERS["nearest_target_as_beacon"](x.shape[-1])(x, m)
-    # default layout (envs/sc2/env.py): own 12 values, 4 ally blocks of 15, 8 target blocks of 16, time left;
+    out, mask = ADAPTERS["nearest_target_as_beacon"](x.shape[-1], {})(x, m)
+    # default layout (envs/sc2/interface.py): own 12 values, 4 ally blocks of 15, 8 target blocks of 16, time left;
     # type one-hot at +8 of a block, in the order Marine, Zergling, Roach, Baneling, Beacon, MineralShard, other
     assert x.shape[-1] == 12 + 4 * 15 + 8 * 16 + 1 == 201
     t0 = 12 + 4 * 15
@@ -43,6 +44,20 @@ def test_nearest_target_as_beacon_on_collect_mineral_shards():
     assert torch.equal(out[0, t0 : t0 + 8], x[0, t0 : t0 + 8])  # same place, distance, health
     assert x[0, t0 + 16] == 1.0 and torch.all(out[0, t0 + 16 : -1] == 0)  # other shards hidden
     assert m[0, 10:].all() and mask[0, :11].all() and not mask[0, 11:].any()
+
+
+def test_nearest_target_as_beacon_reads_the_layout_of_the_env_kwargs():
+    """Fewer ally slots and an appended agent indicator: the teacher still sees its own layout's values."""
+    kwargs = {"k_allies": 1, "k_targets": 3}
+    env = envs.make("sc2/CollectMineralShards", **kwargs)
+    o = env.reset(seed=3)[0]["marine_0"]
+    layout = ObsLayout.for_env_kwargs(kwargs)
+    assert o["observation"].shape == (layout.obs_dim,) == (12 + 15 + 3 * 16 + 1,)
+    x = torch.cat([torch.as_tensor(o["observation"]), torch.tensor([1.0, 0.0])])[None]  # + a 2-agent indicator
+    out, _ = ADAPTERS["nearest_target_as_beacon"](layout.obs_dim, kwargs)(x, None)
+    t0 = layout.target_start(0)
+    assert out.shape == (1, layout.obs_dim) and out[0, layout.time_left] == x[0, layout.time_left] > 0
+    assert out[0, t0] == 1.0 and out[0, t0 + ObsLayout.beacon_col] == 1.0
 
 
 def test_adapter_that_does_not_fit_is_a_load_error(tmp_path):
