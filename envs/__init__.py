@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from pettingzoo import ParallelEnv
 
+from envs.sc2.units import MINIGAMES  # names and specs only: no backend is imported
+
 if TYPE_CHECKING:
     from envs.vector import VecEnv
 
@@ -115,11 +117,5 @@ register("mujoco/Ant", "envs.mujoco:ant")
 register("toy/staggered", "envs.toy:StaggeredEnv")
 register("racing/single-car", "envs.racing:single_car")
 register("racing/multi-car", "envs.racing:multi_car")
-for _game in (
-    "MoveToBeacon",
-    "CollectMineralShards",
-    "FindAndDefeatZerglings",
-    "DefeatRoaches",
-    "DefeatZerglingsAndBanelings",
-):
+for _game in MINIGAMES:
     register(f"sc2/{_game}", "envs.sc2:make_minigame", vector="envs.sc2.vector:make_vector", map_name=_game)

@@ -8,6 +8,7 @@ command taking a trained policy uses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +77,15 @@ def _same_space(a: spaces.Space, b: spaces.Space) -> bool:
     return a.shape == b.shape
 
 
-def load_teacher(path: str | Path, adapter: str, student_obs_dim: int, action_space: spaces.Space) -> Teacher:
-    """Load a teacher folder and check that, through ``adapter``, it fits the student's env.
+def load_teacher(
+    path: str | Path,
+    adapter: str,
+    student_obs_dim: int,
+    action_space: spaces.Space,
+    env_kwargs: Mapping[str, Any],
+) -> Teacher:
+    """Load a teacher folder and check that, through ``adapter``, it fits the student's env (built with
+    ``env_kwargs``, which an adapter may read the observation layout from).
 
     Raises:
         TeacherError: naming the folder and both shapes when something does not fit.
@@ -90,7 +98,7 @@ def load_teacher(path: str | Path, adapter: str, student_obs_dim: int, action_sp
     card = yaml.safe_load(card_file.read_text()) if card_file.is_file() else {}
     model, _ = load_policy(policy_file)
     want = model.config["obs_dim"]
-    fn = ADAPTERS[adapter](want)
+    fn = ADAPTERS[adapter](want, env_kwargs)
     try:
         seen = fn(torch.zeros(1, student_obs_dim), None)[0].shape[-1]
     except ValueError as err:  # an adapter that does not apply to this env's layout
@@ -110,6 +118,6 @@ def load_teacher(path: str | Path, adapter: str, student_obs_dim: int, action_sp
 def load_scenario_teacher(sc: Scenario, vec: VecEnv) -> Teacher:
     """The scenario's teacher, checked against ``vec``'s spaces; a misfit is a ``ScenarioError`` on ``teacher.path``."""
     try:
-        return load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space)
+        return load_teacher(sc.teacher.path, sc.teacher.adapter, vec.obs_dim, vec.action_space, sc.env_kwargs)
     except TeacherError as err:
         raise ScenarioError(sc.source, "teacher.path", str(err)) from None

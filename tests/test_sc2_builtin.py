@@ -11,17 +11,22 @@ import pytest
 from pettingzoo.test import parallel_api_test, parallel_seed_test
 
 import envs
-from envs.sc2 import BuiltinBackend, SC2Env, make_minigame
+from envs.sc2 import make_minigame
+from envs.sc2.builtin import BuiltinBackend
+from envs.sc2.builtin.minigames import RULES
+from envs.sc2.env import SC2Env
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, Frame, Orders
-from envs.sc2.units import BANELING, BEACON, GAME_LOOPS_PER_SECOND, MARINE, MINERAL_SHARD, ROACH, ZERGLING
+from envs.sc2.units import (
+    BANELING,
+    BEACON,
+    GAME_LOOPS_PER_SECOND,
+    MARINE,
+    MINERAL_SHARD,
+    MINIGAMES,
+    ROACH,
+    ZERGLING,
+)
 
-MINIGAMES = [
-    "MoveToBeacon",
-    "CollectMineralShards",
-    "FindAndDefeatZerglings",
-    "DefeatRoaches",
-    "DefeatZerglingsAndBanelings",
-]
 # Marine 6 damage every 14 loops (0.8608 s x 16 = 13.77 -> the 14th loop); Zergling 5 every 12
 # (0.696 x 16 = 11.1); Roach 16 every 32 (2.0 x 16); Marine speed 3.15 / 22.4 = 0.140625 cells a loop,
 # Zergling 4.13 / 22.4 = 0.184375
@@ -54,7 +59,7 @@ def order(tag: int, kind: int, x: float = 0.0, y: float = 0.0, target: int = 0) 
 # -- the PettingZoo API ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", MINIGAMES)
+@pytest.mark.parametrize("name", list(MINIGAMES))
 def test_parallel_api(name: str) -> None:
     env = envs.make(f"sc2/{name}")
     parallel_api_test(env, num_cycles=60)
@@ -264,7 +269,7 @@ def test_masks_forbid_invisible_and_missing_targets() -> None:
     obs, _ = env.reset(seed=0)
     assert obs["marine_0"]["action_mask"][10:].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]  # the hidden one unlisted
     # choosing an empty target slot is a masked no-op too (the last unit, an enemy, is not taken)
-    assert all(len(env._orders({"marine_0": action}).tag) == 0 for action in range(11, 18))
+    assert all(len(env._orders({"marine_0": action}, env._seen).tag) == 0 for action in range(11, 18))
     env.step({"marine_0": 17})
     env = fog_env(see_through_fog=True)
     obs, _ = env.reset(seed=0)
@@ -272,7 +277,9 @@ def test_masks_forbid_invisible_and_missing_targets() -> None:
     target1 = 12 + 15 * 4 + 16  # second target slot: present 1, visible (4th value) 0
     assert obs["marine_0"]["observation"][target1] == 1 and obs["marine_0"]["observation"][target1 + 4] == 0
     # a masked choice is a no-op: no order reaches the engine
-    assert len(env._orders({"marine_0": 11}).tag) == 0 and env._orders({"marine_0": 10}).kind.tolist() == [ATTACK]
+    assert len(env._orders({"marine_0": 11}, env._seen).tag) == 0 and env._orders(
+        {"marine_0": 10}, env._seen
+    ).kind.tolist() == [ATTACK]
 
 
 def test_dead_targets_leave_their_slot() -> None:
@@ -332,3 +339,8 @@ def test_infos_count_kills_and_damage(reward: str) -> None:
 def test_unknown_reward_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown sc2 reward 'kills'; expected one of score, damage_dealt"):
         envs.make("sc2/DefeatRoaches", reward="kills")
+
+
+def test_every_minigame_has_its_rules() -> None:
+    registered = {i.removeprefix("sc2/") for i in envs.registered_ids() if i.startswith("sc2/")}
+    assert list(RULES) == list(MINIGAMES) and registered == set(MINIGAMES) and len(MINIGAMES) == 5

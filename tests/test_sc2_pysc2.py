@@ -17,8 +17,9 @@ from pysc2.tests import dummy_observation  # noqa: E402
 from s2clientprotocol import common_pb2, raw_pb2  # noqa: E402
 
 import envs  # noqa: E402
-from envs.sc2.env import N_FIXED, SC2Env  # noqa: E402
+from envs.sc2.env import SC2Env  # noqa: E402
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NOOP, SELF, STOP, Orders  # noqa: E402
+from envs.sc2.interface import N_FIXED  # noqa: E402
 from envs.sc2.pysc2_backend import PySC2Backend, SC2NotFoundError  # noqa: E402
 
 MARINE, ROACH = 48, 110

@@ -146,6 +146,7 @@ class RacingEnv(ParallelEnv):
         )
 
         self.possible_agents = [f"car_{i}" for i in range(cars)]
+        self._car_of = {agent: car for car, agent in enumerate(self.possible_agents)}  # its car index in the world
         n_pixels = int(np.prod(self.camera_size)) if self.camera_size else 0
         low = np.concatenate([np.zeros(lidar_rays), [-1, -1, -1, -3, 0], np.zeros(n_pixels)])
         high = np.concatenate([np.ones(lidar_rays), [1, 1, 1, 3, 1], np.ones(n_pixels)])
@@ -210,7 +211,7 @@ class RacingEnv(ParallelEnv):
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Apply one action per live agent for 1/15 s; bots drive themselves."""
         for agent in self.agents:
-            car = int(agent[4:])
+            car = self._car_of[agent]
             steer, speed = self.actions.decode(actions[agent])
             self.steering[car] = steer
             self.world.control(car, math.radians(steer), speed)
@@ -234,7 +235,7 @@ class RacingEnv(ParallelEnv):
                 infos[agent]["resets"] = dict(self.resets[agent])
                 out = self.max_resets is not None and sum(self.resets[agent].values()) >= self.max_resets
                 if not out:
-                    self.world.place(int(agent[4:]), *self._clear_spot(float(place.s[i]), i))
+                    self.world.place(self._car_of[agent], *self._clear_spot(float(place.s[i]), i))
             terminations[agent] = out or finished
             truncations[agent] = self.steps >= self.max_steps
         self._retire(
@@ -254,7 +255,7 @@ class RacingEnv(ParallelEnv):
         return x, y, direction
 
     def _retire(self, agents: list[str], bots: list[int]) -> None:
-        cars = [int(a[4:]) for a in agents] + bots
+        cars = [self._car_of[a] for a in agents] + bots
         for car in cars:
             self.world.park(car)
         self.agents = [a for a in self.agents if a not in agents]

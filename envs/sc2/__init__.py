@@ -1,26 +1,34 @@
 """StarCraft II mini-games as PettingZoo ParallelEnvs: ``envs.make("sc2/<MiniGame>", backend=...)``.
 
-Backends: ``builtin`` (default; the NumPy engine of ``builtin.py``: results are built-in-engine
+Backends: ``builtin`` (default; the NumPy engine of ``builtin/``: results are built-in-engine
 results, never StarCraft II results) and ``pysc2`` (the real game through PySC2; needs StarCraft II
-and the mini-game maps). Both feed the same env (``env.py``): same observations, actions, masks,
-rewards and infos. Unit stats and map rules: ``units.py``.
+and the mini-game maps). Both feed the same env (``env.py``): same observations, actions, masks
+(``interface.py``), rewards and infos. Unit stats and map rules: ``units.py``, whose ``MINIGAMES``
+(name -> spec) is the one list of the mini-games.
+
+Importing this package loads only ``units.py``; a backend and the env load when an env is made.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from envs.sc2.builtin import BuiltinBackend
-from envs.sc2.env import SC2Env
 from envs.sc2.units import MINIGAMES, STEP_MUL, minigame
+
+if TYPE_CHECKING:
+    from envs.sc2.env import SC2Env
 
 BACKENDS = ("builtin", "pysc2")
 
 
 def make_minigame(map_name: str, backend: str = "builtin", step_mul: int = STEP_MUL, **kwargs: Any) -> SC2Env:
     """The mini-game ``map_name`` on ``backend``; ``kwargs`` go to :class:`SC2Env` (k_allies, k_targets, ...)."""
+    from envs.sc2.env import SC2Env
+
     minigame(map_name)  # a clear error for an unknown map
     if backend == "builtin":
+        from envs.sc2.builtin import BuiltinBackend
+
         source = BuiltinBackend(map_name, step_mul=step_mul)
     elif backend == "pysc2":
         from envs.sc2.pysc2_backend import PySC2Backend  # imports PySC2 only when asked for
@@ -31,4 +39,4 @@ def make_minigame(map_name: str, backend: str = "builtin", step_mul: int = STEP_
     return SC2Env(source, **kwargs)
 
 
-__all__ = ["BACKENDS", "MINIGAMES", "BuiltinBackend", "SC2Env", "make_minigame"]
+__all__ = ["BACKENDS", "MINIGAMES", "make_minigame"]

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from envs.sc2.env import ALLY_DIM, DIRECTIONS, N_FIXED, OWN_DIM, TARGET_DIM, SC2Env
+from envs.sc2.env import SC2Env
+from envs.sc2.interface import DIRECTIONS, N_FIXED
 from envs.sc2.units import UNIT_TYPES, ZERGLING
 
 _BANELING, _ZERGLING = [u.name for u in UNIT_TYPES].index("Baneling"), [u.name for u in UNIT_TYPES].index("Zergling")
@@ -60,15 +61,14 @@ class View:
         """Decode ``obs`` with ``env``'s layout."""
         agents = list(obs)
         x = np.stack([obs[a]["observation"] for a in agents])
-        mask = np.stack([obs[a]["action_mask"] for a in agents])[:, N_FIXED:].astype(bool)
+        layout = env.features.layout
+        mask = np.stack([obs[a]["action_mask"] for a in agents])[:, layout.first_target_action :].astype(bool)
         width, height = env.map_size
         pos = x[:, 3] * width + 1j * x[:, 4] * height
-        start = OWN_DIM + ALLY_DIM * env.features.k_allies
-        kt = env.features.k_targets
-        t = x[:, start : start + TARGET_DIM * kt].reshape(len(agents), kt, TARGET_DIM)
+        t = x[:, layout.targets].reshape(len(agents), layout.k_targets, layout.target_dim)
         scale = max(width, height)
         t_pos = pos[:, None] + (t[..., 1] + 1j * t[..., 2]) * scale
-        return cls(agents, pos, x[:, 2], mask, t_pos, t[..., 5], t[..., 8 : 8 + len(UNIT_TYPES) + 1].argmax(axis=2))
+        return cls(agents, pos, x[:, 2], mask, t_pos, t[..., 5], t[..., layout.type_cols].argmax(axis=2))
 
     def slot_of(self, i: int, point: complex) -> int | None:
         """Agent ``i``'s target slot nearest ``point`` (the same unit seen by another agent), if any."""

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from envs import EPISODE_SEED_STRIDE
-from envs.sc2.builtin import DEAD, BuiltinEngine
-from envs.sc2.env import DAMAGE_REWARD, Features, check_reward
+from envs.sc2.builtin.engine import BuiltinEngine
+from envs.sc2.env import DAMAGE_REWARD, check_reward
 from envs.sc2.frame import Units
+from envs.sc2.interface import K_ALLIES, K_TARGETS, MOVE_STEP, Features
 from envs.sc2.units import STEP_MUL, minigame
 
 
@@ -41,9 +42,9 @@ class SC2VecEnv:
         autoreset: bool = True,
         env_offset: int = 0,
         step_mul: int = STEP_MUL,
-        k_allies: int = 4,
-        k_targets: int = 8,
-        move_step: float = 2.0,
+        k_allies: int = K_ALLIES,
+        k_targets: int = K_TARGETS,
+        move_step: float = MOVE_STEP,
         see_through_fog: bool = False,
         reward: str = "score",
     ) -> None:
@@ -56,7 +57,7 @@ class SC2VecEnv:
         self.num_slots = num_envs * self.num_agents
         self.agent_indicator, self.autoreset, self.env_offset = agent_indicator, autoreset, env_offset
         self.has_mask, self.action_space = True, self.features.action_space
-        self.base_obs_dim, self.mask_dim = self.features.obs_dim, self.features.n_actions
+        self.base_obs_dim, self.mask_dim = self.features.layout.obs_dim, self.features.layout.n_actions
         self.obs_dim = self.base_obs_dim + (self.num_agents if agent_indicator else 0)
         self.obs = np.zeros((self.num_slots, self.obs_dim), np.float32)
         if agent_indicator:
@@ -78,7 +79,7 @@ class SC2VecEnv:
     def _join(self) -> None:
         """New own units take the next unused agent names of their game, in tag order."""
         eng, E, A = self.engine, self.num_envs, self.num_agents
-        own = (eng.own & (eng.state < DEAD)).reshape(E, -1)  # live own units
+        own = (eng.own & eng.alive()).reshape(E, -1)  # live own units
         tag = eng.tag.reshape(E, -1)
         named = (self._slot_tag > 0).sum(axis=1)
         new = own & (tag > self._slot_tag.max(axis=1)[:, None])

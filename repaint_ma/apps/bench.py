@@ -20,15 +20,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from envs.sc2 import units
 from repaint_ma.errors import UsageError
 
-MINIGAMES = (
-    "MoveToBeacon",
-    "CollectMineralShards",
-    "FindAndDefeatZerglings",
-    "DefeatRoaches",
-    "DefeatZerglingsAndBanelings",
-)
+MINIGAMES = tuple(units.MINIGAMES)
 # SC2LE (2017) Table 1, mean scores: random policy, human (DeepMind game tester), StarCraft
 # GrandMaster, FullyConv (best mean over the 100 best of its runs)
 SC2LE: dict[str, dict[str, float]] = {

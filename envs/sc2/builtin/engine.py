@@ -6,8 +6,9 @@ the same NumPy calls: the per-call overhead is paid once per batch, not once per
 :class:`BuiltinBackend` is one game of it seen as a :class:`Backend` (for ``SC2Env``); ``SC2VecEnv``
 (``vector.py``) drives a whole batch for the learner.
 
-Results from it are built-in-engine results, never StarCraft II results. Unit stats, map rules and
-their sources live in ``units.py``; this module is the simulation.
+Results from it are built-in-engine results, never StarCraft II results. Unit stats, score rules and
+their sources live in ``units.py``, each map's spawns and events in ``minigames.py``; this module is
+the simulation.
 
 Time: one ``step`` runs ``step_mul`` (8) game loops, 22.4 per second at Faster. The combat maps are
 simulated loop by loop. MoveToBeacon and CollectMineralShards have nothing but movement, a straight
@@ -40,38 +41,24 @@ Zerglings and Banelings of DefeatZerglingsAndBanelings, and the "stationary" Zer
 FindAndDefeatZerglings all hold their ground until a Marine comes within their sight or hits them.
 Fog of war (FindAndDefeatZerglings only): an enemy is visible while its centre is within the sight
 radius (9) of a live Marine; Marines cannot target what they cannot see.
-
-Map geometry: the playable area is ``[0, width] x [0, height]`` (``units.MiniGameSpec.size``). In the
-wave maps, Marines stand in a vertical line 2 cells from a side, one cell apart (closer when more than
-fit), the enemies 2 cells from the opposite side (Roaches in a line, the Zerg group in two columns of
-five); the side is drawn at random at every wave.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
+from typing import Any
 
 import numpy as np
 
+from envs.sc2.builtin.minigames import RULES, MiniGameRules
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, STOP, Frame, Orders, Units
-from envs.sc2.units import (
-    BANELING,
-    BEACON,
-    MARINE,
-    MINERAL_SHARD,
-    ROACH,
-    STEP_MUL,
-    UNIT_TYPES,
-    ZERGLING,
-    MiniGameSpec,
-    UnitStats,
-    minigame,
-)
+from envs.sc2.units import STEP_MUL, UNIT_TYPES, MiniGameSpec, UnitStats, minigame
 
 OWN, FOE, PICKUP, NOBODY = 0, 1, 2, 3  # teams inside the engine (NOBODY: an empty slot)
-_ALLIANCE = np.array([SELF, ENEMY, NEUTRAL, 0], np.int8)
+_ALLIANCE = np.array([SELF, ENEMY, NEUTRAL, 0], np.int8)  # per team
+_TEAM = {SELF: OWN, ENEMY: FOE, NEUTRAL: PICKUP}  # per alliance
 IDLE, GO, HIT, DEAD, EMPTY = 0, 1, 2, 3, 4  # ``state``: no order, move to a point, attack a unit; dead; no unit
-EDGE = 2.0  # cells between a side of the map and a line of units at spawn
 FAR = 1e7  # dead units and empty slots wait here (no distance test can reach them)
 NEVER = 1e9  # an acquisition radius that any distance passes
 _KEY = 1 << 40  # a row's sort key: game * _KEY + tag (empty slots: the game's largest key)
@@ -92,30 +79,22 @@ _LIGHT, _SUICIDE = _column("light").astype(bool), _column("suicide").astype(bool
 _PERIOD = np.array([u.cooldown_loops for u in UNIT_TYPES] + [0], np.float64)
 _SPEED = np.array([u.speed_per_loop for u in UNIT_TYPES] + [0], np.float64)
 
-# the per-unit arrays, with the value an empty slot holds
-_ROWS = {
-    "tag": (np.int64, 0),
-    "kind": (np.int64, NO_KIND),
-    "team": (np.int64, NOBODY),
-    "state": (np.int8, EMPTY),
-    "target": (np.int64, 0),
-    "z": (np.complex128, FAR),
-    "goal": (np.complex128, FAR),
-    "hp": (np.float64, 0.0),
-    "ready": (np.float64, 0.0),
-    "provoked": (bool, False),
-    "visible": (bool, False),
-}
-
 Opening = list[tuple[UnitStats, int, float, float]]  # (stats, alliance SELF/ENEMY/NEUTRAL, x, y)
+
+
+def _cleared(values: np.ndarray, rows: np.ndarray | slice, empty: Any) -> np.ndarray:
+    """``values`` with ``rows`` set (in place) to ``empty``."""
+    values[rows] = empty
+    return values
 
 
 class BuiltinEngine:
     """``num_envs`` games of one mini-game (``map_name`` in ``units.MINIGAMES``); see the module docstring.
 
-    Every per-unit array is flat, ``num_envs * capacity`` rows: game ``e`` owns rows
-    ``e * capacity .. (e + 1) * capacity - 1``, its units first (in spawn order, which is tag order),
-    then empty slots; ``target`` holds flat row indices. Capacity doubles when a game needs more rows.
+    Every per-unit array (``tag`` .. ``visible``, set in ``__init__``) is flat, ``num_envs * capacity``
+    rows: game ``e`` owns rows ``e * capacity .. (e + 1) * capacity - 1``, its units first (in spawn
+    order, which is tag order), then empty slots; ``target`` holds flat row indices. Capacity doubles
+    when a game needs more rows. The map's own spawns and events come from its ``minigames.RULES``.
 
     Args:
         map_name: the mini-game.
@@ -138,6 +117,7 @@ class BuiltinEngine:
         self.spec: MiniGameSpec = minigame(map_name)
         if step_mul < 1 or num_envs < 1:
             raise ValueError(f"need step_mul >= 1 and num_envs >= 1, got {step_mul}, {num_envs}")
+        self.rules: MiniGameRules = RULES[map_name]
         self.map_name, self.step_mul, self.opening, self.num_envs = map_name, step_mul, opening, num_envs
         self.width, self.height = (float(v) for v in self.spec.size)
         self.limit_loops = self.spec.limit_loops
@@ -149,19 +129,41 @@ class BuiltinEngine:
         self.n_used = np.zeros(num_envs, np.int64)  # rows holding units (live, or dead this step)
         self.wiped = np.zeros(num_envs, bool)  # every Marine is dead: the combat maps end [MG]
         self.scan_at = np.zeros(num_envs, np.int64)  # game loop of each game's next target scan
+        # the per-unit arrays (no rows until ``_resize``; an empty slot's values: ``_map_rows``)
+        self.tag: np.ndarray = np.zeros(0, np.int64)  # unique per game and episode, from 1 in spawn order
+        self.kind: np.ndarray = np.zeros(0, np.int64)  # index into UNIT_TYPES (NO_KIND: no unit)
+        self.team: np.ndarray = np.zeros(0, np.int64)  # OWN, FOE, PICKUP (NOBODY: no unit)
+        self.state: np.ndarray = np.zeros(0, np.int8)  # IDLE, GO, HIT; DEAD (this step); EMPTY
+        self.target: np.ndarray = np.zeros(0, np.int64)  # the attacked unit's row (state HIT)
+        self.z: np.ndarray = np.zeros(0, np.complex128)  # position x + iy (FAR: dead or no unit)
+        self.goal: np.ndarray = np.zeros(0, np.complex128)  # the move point (state GO)
+        self.hp: np.ndarray = np.zeros(0)  # hit points
+        self.ready: np.ndarray = np.zeros(0)  # game loop from which the weapon can fire
+        self.provoked: np.ndarray = np.zeros(0, bool)  # an enemy that was hit (acquires at any distance)
+        self.visible: np.ndarray = np.zeros(0, bool)  # seen by the player (fog of war)
         self.capacity = 0
         self._resize(capacity)
 
     # -- rows ---------------------------------------------------------------------------------
 
+    def _map_rows(self, f: Callable[[np.ndarray, Any], np.ndarray]) -> None:
+        """Replace each per-unit array ``values`` with ``f(values, empty)``, ``empty`` being what an empty
+        slot holds."""
+        self.tag, self.kind, self.team = f(self.tag, 0), f(self.kind, NO_KIND), f(self.team, NOBODY)
+        self.state, self.target = f(self.state, EMPTY), f(self.target, 0)
+        self.z, self.goal, self.hp, self.ready = f(self.z, FAR), f(self.goal, FAR), f(self.hp, 0.0), f(self.ready, 0.0)
+        self.provoked, self.visible = f(self.provoked, False), f(self.visible, False)
+
     def _resize(self, capacity: int) -> None:
         """Give every game ``capacity`` (more) slots, keeping its units and their targets."""
         old, E = self.capacity, self.num_envs
-        for name, (dtype, empty) in _ROWS.items():
-            grown = np.full((E, capacity), empty, dtype)
-            if old:
-                grown[:, :old] = getattr(self, name).reshape(E, old)
-            setattr(self, name, grown.ravel())
+
+        def grown(values: np.ndarray, empty: Any) -> np.ndarray:
+            out = np.full((E, capacity), empty, values.dtype)
+            out[:, :old] = values.reshape(E, old)
+            return out.ravel()
+
+        self._map_rows(grown)
         if old:
             self.target = self.target // old * capacity + self.target % old
         self.capacity = capacity
@@ -184,10 +186,11 @@ class BuiltinEngine:
         self._stale = True  # orders' plan (``_plan``)
         self.closing = 2 * float(self.speed.max(initial=0.0))  # the fastest two units' approach per loop
 
-    def _alive(self) -> np.ndarray:
+    def alive(self) -> np.ndarray:
+        """Per row: a live unit."""
         return self.state < DEAD
 
-    def _idle(self, rows: np.ndarray) -> None:
+    def idle(self, rows: np.ndarray) -> None:
         """Units ``rows`` (indices or a mask) go idle: their games scan for targets at once."""
         self.state[rows] = IDLE
         self._stale = True
@@ -205,13 +208,15 @@ class BuiltinEngine:
         row = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
         return row, keys[row] == want
 
-    def _game_rows(self, e: int, mask: np.ndarray) -> np.ndarray:
+    def rows_of(self, e: int, mask: np.ndarray) -> np.ndarray:
         """Flat rows of game ``e`` where ``mask`` holds."""
         lo = e * self.capacity
         return lo + np.flatnonzero(mask[lo : lo + self.capacity])
 
-    def _spawn(self, e: int, stats: UnitStats, team: int, points: np.ndarray) -> None:
-        n = len(points)
+    def spawn(self, e: int, stats: UnitStats, alliance: int, points: np.ndarray) -> None:
+        """New units of type ``stats`` in game ``e`` at ``points`` (complex), idle; ``alliance`` is ``SELF``,
+        ``ENEMY`` or ``NEUTRAL`` (a pick-up)."""
+        n, team = len(points), _TEAM[alliance]
         if self.n_used[e] + n > self.capacity:
             self._resize(max(2 * self.capacity, int(self.n_used[e]) + n))
         rows = e * self.capacity + self.n_used[e] + np.arange(n)
@@ -225,95 +230,26 @@ class BuiltinEngine:
         self.scan_at[e] = self.game_loop[e]
         self._derive()
 
-    def _compact(self) -> None:
+    def remove(self, rows: np.ndarray) -> None:
+        """Units ``rows`` leave the map without scoring (taken pick-ups); ``compact`` drops their rows."""
+        self.state[rows] = DEAD
+        self._stale = True
+
+    def compact(self) -> None:
         """Drop dead rows: each game's live units move up, in order; attack targets follow their rows."""
         dead = self.state == DEAD
         if not dead.any():
             return
         E, U = self.num_envs, self.capacity
-        keep = self._alive().reshape(E, U)
+        keep = self.alive().reshape(E, U)
         order = (np.argsort(~keep, axis=1, kind="stable") + np.arange(E)[:, None] * U).ravel()
         new_row = np.empty_like(order)
         new_row[order] = self.rows
-        for name in _ROWS:
-            setattr(self, name, getattr(self, name)[order])
         self.target = new_row[self.target]  # attack targets are live (orders lapse on deaths)
         self.n_used = keep.sum(axis=1)
         gone = self.rows % U >= self.n_used[self.env_of]
-        for name, (_, empty) in _ROWS.items():
-            getattr(self, name)[gone] = empty
+        self._map_rows(lambda values, empty: _cleared(values[order], gone, empty))
         self._derive()
-
-    # -- spawning -----------------------------------------------------------------------------
-
-    def _random_points(
-        self,
-        e: int,
-        n: int,
-        margin: float,
-        away: np.ndarray,
-        min_away: float,
-        min_between: float = 0.0,
-        ring: tuple[float, float] = (0.0, np.inf),
-    ) -> np.ndarray:
-        """``n`` uniform points in game ``e``'s map, at least ``min_away`` from every point of ``away``, at
-        least ``min_between`` apart, at a distance from the map centre within ``ring`` (rejection sampling)."""
-        rng, centre = self.rngs[e], complex(self.width / 2, self.height / 2)
-        chosen: list[complex] = []
-        for _ in range(200):
-            cand = rng.uniform(margin, self.width - margin, 64) + 1j * rng.uniform(margin, self.height - margin, 64)
-            r = np.abs(cand - centre)
-            cand = cand[(r >= ring[0]) & (r <= ring[1])]
-            if len(away):
-                cand = cand[np.abs(cand[:, None] - away[None, :]).min(axis=1) >= min_away]
-            for c in cand:  # sequential: each accepted point constrains the next
-                if all(abs(c - p) >= min_between for p in chosen):
-                    chosen.append(complex(c))
-                    if len(chosen) == n:
-                        return np.array(chosen)
-        raise RuntimeError(f"{self.map_name}: could not place {n} units under the map's spawn rules")
-
-    def _line(self, n: int, x: float, spacing: float = 1.0) -> np.ndarray:
-        """``n`` points in a vertical line at ``x``, centred on the map's height."""
-        spacing = min(spacing, (self.height - 2 * EDGE) / max(n - 1, 1))
-        return x + 1j * (self.height / 2 + spacing * (np.arange(n) - (n - 1) / 2))
-
-    def _start(self, e: int) -> None:
-        name, marines, none = self.map_name, self.spec.own_units, np.zeros(0)
-        if name == "MoveToBeacon":  # [MG] Marine anywhere, beacon >= 4 away
-            m = self._random_points(e, 1, MARINE.radius, none, 0.0)
-            self._spawn(e, MARINE, OWN, m)
-            self._spawn(e, BEACON, PICKUP, self._random_points(e, 1, BEACON.radius, m, 4.0))
-        elif name == "CollectMineralShards":  # [MG] 2 Marines anywhere, 20 shards >= 2 from them
-            self._spawn(e, MARINE, OWN, self._random_points(e, marines, MARINE.radius, none, 0.0))
-            self._shards(e)
-        elif name == "FindAndDefeatZerglings":  # [MG] 3 Marines at the centre
-            self._spawn(e, MARINE, OWN, self._line(marines, self.width / 2))
-            centre = np.array([complex(self.width / 2, self.height / 2)])
-            near = self._random_points(e, 2, ZERGLING.radius, centre, 0.0, 5.0, ring=(7.5, 9.5))
-            far = self._random_points(e, 23, ZERGLING.radius, near, 5.0, 5.0, ring=(10.5, np.inf))
-            self._spawn(e, ZERGLING, FOE, np.concatenate([near, far]))
-        else:  # DefeatRoaches, DefeatZerglingsAndBanelings: lines on opposite sides
-            self._spawn(e, MARINE, OWN, np.zeros(marines, np.complex128))
-            self._wave(e)
-
-    def _shards(self, e: int) -> None:
-        marines = self.z[self._game_rows(e, self.own & self._alive())]
-        self._spawn(e, MINERAL_SHARD, PICKUP, self._random_points(e, 20, MINERAL_SHARD.radius, marines, 2.0))
-
-    def _wave(self, e: int) -> None:
-        """A new enemy group; every Marine back to a line on the opposite side, orders cleared [MG]."""
-        left, right = EDGE, self.width - EDGE  # the sides: Marines' and enemies' x, drawn at random
-        mx, ex = (left, right) if self.rngs[e].random() < 0.5 else (right, left)
-        marines = self._game_rows(e, self.own & self._alive())
-        self.z[marines] = self._line(len(marines), mx)
-        self._idle(marines)
-        if self.map_name == "DefeatRoaches":  # [MG] 4 Roaches in a vertical line
-            self._spawn(e, ROACH, FOE, self._line(4, ex, spacing=2 * ROACH.radius + 0.5))
-        else:  # [MG] 6 Zerglings and 4 Banelings in a group: two columns of five
-            col = ex + (1.0 if ex < self.width / 2 else -1.0)
-            self._spawn(e, ZERGLING, FOE, np.concatenate([self._line(5, ex), self._line(1, col)]))
-            self._spawn(e, BANELING, FOE, self._line(4, col))
 
     # -- episodes and orders ------------------------------------------------------------------
 
@@ -322,16 +258,14 @@ class BuiltinEngine:
         if seed is not None:
             self.rngs[e] = np.random.default_rng(seed)
         rows = slice(e * self.capacity, (e + 1) * self.capacity)
-        for name, (_, empty) in _ROWS.items():
-            getattr(self, name)[rows] = empty
+        self._map_rows(lambda values, empty: _cleared(values, rows, empty))
         self.game_loop[e], self.score[e], self.next_tag[e], self.n_used[e], self.wiped[e] = 0, 0.0, 1, 0, False
         self.scan_at[e] = 0
         if self.opening is None:
-            self._start(e)
+            self.rules.start(self, e)
         else:
-            team = {SELF: OWN, ENEMY: FOE, NEUTRAL: PICKUP}
             for stats, alliance, x, y in self.opening:
-                self._spawn(e, stats, team[alliance], np.array([complex(x, y)]))
+                self.spawn(e, stats, alliance, np.array([complex(x, y)]))
         if not self.n_used[e]:  # each spawn re-derives; with nothing spawned, the cleared rows still must
             self._derive()
         self._update_visibility()
@@ -344,12 +278,12 @@ class BuiltinEngine:
         """Give units (flat ``rows``) orders: ``kind`` STOP / MOVE (to ``goal``, clipped to the map) /
         ATTACK (flat row ``target``). Orders for units that are not live own units, and attacks on what is
         not a live, visible enemy of the same game, are ignored (the game rejects them)."""
-        ok = self.own[rows] & self._alive()[rows]
+        ok = self.own[rows] & self.alive()[rows]
         t = np.minimum(np.maximum(target, 0), len(self.rows) - 1)
-        valid_attack = (target >= 0) & self.foe[t] & self.visible[t] & self._alive()[t]
+        valid_attack = (target >= 0) & self.foe[t] & self.visible[t] & self.alive()[t]
         valid_attack &= self.env_of[t] == self.env_of[rows]
         stop, move, attack = ok & (kind == STOP), ok & (kind == MOVE), ok & (kind == ATTACK) & valid_attack
-        self._idle(rows[stop])
+        self.idle(rows[stop])
         self.state[rows[move]] = GO
         to = goal[move]
         self.goal[rows[move]] = np.minimum(np.maximum(to.real, 0.0), self.width) + 1j * np.minimum(
@@ -371,7 +305,7 @@ class BuiltinEngine:
             active = ~self.over()
             self._glide(active)
             self.game_loop += self.step_mul * active
-        self._compact()
+        self.compact()
         self._update_visibility()
 
     # -- simulation ---------------------------------------------------------------------------
@@ -387,26 +321,20 @@ class BuiltinEngine:
             reach = self.speed * self.step_mul
             arrived = go & (dist <= reach)
             self.z = np.where(arrived, self.goal, np.where(go, self.z + d / np.maximum(dist, 1e-12) * reach, self.z))
-            self._idle(arrived)
+            self.idle(arrived)
         # distance from each pick-up (column) to each Marine's (row) swept segment a -> b, per game
         a, b, p = start.reshape(E, U, 1), self.z.reshape(E, U, 1), self.z.reshape(E, 1, U)
         ab = b - a
         u = np.clip(((p - a) * ab.conjugate()).real / np.maximum(np.abs(ab) ** 2, 1e-12), 0.0, 1.0)
         radius = self.radius.reshape(E, U)
-        pair = (self.own & active[self.env_of]).reshape(E, U, 1) & (self.pickup & self._alive()).reshape(E, 1, U)
+        pair = (self.own & active[self.env_of]).reshape(E, U, 1) & (self.pickup & self.alive()).reshape(E, 1, U)
         touched = (pair & (np.abs(a + u * ab - p) <= radius[:, :, None] + radius[:, None, :])).any(axis=1).ravel()
         if not touched.any():
             return
         self.score += np.bincount(self.env_of[touched], minlength=E)  # [MG] +1 per beacon reached / shard
         for e in np.unique(self.env_of[touched]).tolist():
-            picks = self._game_rows(e, self.pickup & self._alive())
-            if self.map_name == "MoveToBeacon":  # [MG] the beacon moves >= 5 from the Marine
-                self.z[picks] = self._random_points(e, 1, BEACON.radius, self.z[self._game_rows(e, self.own)], 5.0)
-            else:
-                self.state[picks[touched[picks]]] = DEAD
-                if touched[picks].all():  # [MG] all 20 taken: 20 new ones
-                    self._compact()
-                    self._shards(e)
+            picks = self.rows_of(e, self.pickup & self.alive())
+            self.rules.picked_up(self, e, picks, touched[picks])
 
     def _loop(self, active: np.ndarray) -> None:
         """One game loop of every ``active`` combat game (see the module docstring for the order of events)."""
@@ -453,7 +381,7 @@ class BuiltinEngine:
         if go is not None:
             arrived = go & (dist <= self.speed) & live
             if np.count_nonzero(arrived):
-                self._idle(arrived)
+                self.idle(arrived)
         if np.count_nonzero(fire):
             self._fire(np.flatnonzero(fire), tgt)
         self.game_loop += active
@@ -514,7 +442,7 @@ class BuiltinEngine:
     def _deaths(self) -> None:
         """5. Units at 0 hp die; dying Banelings burst (which can kill more); deaths score [MG]."""
         E, U = self.num_envs, self.capacity
-        dying = (self.hp <= 0) & self._alive()
+        dying = (self.hp <= 0) & self.alive()
         struck = np.zeros(E, bool)  # games where someone died
         while dying.any():
             struck[self.env_of[dying]] = True
@@ -525,38 +453,29 @@ class BuiltinEngine:
                 rows = self.env_of[bursts][:, None] * U + np.arange(U)
                 reach = np.abs(self.z[bursts][:, None] - self.z[rows]) - self.radius[rows]
                 hostile = self.hostile[self.env_of[bursts], bursts % U]
-                caught = (reach <= self.splash[bursts][:, None]) & hostile & self._alive()[rows]
+                caught = (reach <= self.splash[bursts][:, None]) & hostile & self.alive()[rows]
                 dmg = self.damage[bursts][:, None] + self.bonus[bursts][:, None] * self.light[rows] - self.armor[rows]
                 np.subtract.at(self.hp, rows.ravel(), (np.maximum(0.5, dmg) * caught).ravel())
             self.state[dying] = DEAD
             self._stale = True
             self.z[dying] = FAR
-            self._idle((self.state == HIT) & dying[self.target])  # attack orders on the dead lapse
-            dying = (self.hp <= 0) & self._alive()
-        alive = self._alive()
+            self.idle((self.state == HIT) & dying[self.target])  # attack orders on the dead lapse
+            dying = (self.hp <= 0) & self.alive()
+        alive = self.alive()
         self.wiped |= struck & ~(self.own & alive).reshape(E, U).any(axis=1)
         cleared = struck & ~self.wiped & ~(self.foe & alive).reshape(E, U).any(axis=1)
-        for e in np.flatnonzero(cleared).tolist():
-            self._respawn(e)
-
-    def _respawn(self, e: int) -> None:
-        """All enemies of game ``e`` dead: the map's next group [MG]."""
-        self._compact()
-        if self.map_name == "FindAndDefeatZerglings":  # [MG] 25 new, >= 9 from Marines, >= 5 apart
-            marines = self.z[self._game_rows(e, self.own)]
-            self._spawn(e, ZERGLING, FOE, self._random_points(e, 25, ZERGLING.radius, marines, 9.0, 5.0))
-        else:  # [MG] reinforcements, then a new wave
-            self._spawn(e, MARINE, OWN, np.zeros(self.spec.reinforcements, np.complex128))
-            self._wave(e)
+        for e in np.flatnonzero(cleared).tolist():  # every enemy dead: the map's next group [MG]
+            self.compact()
+            self.rules.cleared(self, e)
 
     def _seen(self, centre: np.ndarray) -> np.ndarray:
         """Per row: within the sight radius of a live Marine of its game (``centre``: (E, U, U) distances)."""
         E, U = self.num_envs, self.capacity
-        eyes = (self.own & self._alive()).reshape(E, U, 1)
+        eyes = (self.own & self.alive()).reshape(E, U, 1)
         return (eyes & (centre <= self.sight.reshape(E, U, 1))).any(axis=1).ravel()
 
     def _update_visibility(self) -> None:
-        alive = self._alive()
+        alive = self.alive()
         if not self.spec.fog:
             self.visible = alive.copy()
             return
