@@ -7,7 +7,7 @@ import torch
 from gymnasium import spaces
 
 from repaint_ma.distributions import ActionHead, Categorical, DiagGaussian
-from repaint_ma.repaint import ce_loss, clipped_surrogate_loss, select, weight_k
+from repaint_ma.repaint import adv_in_student_units, ce_loss, clipped_surrogate_loss, select, weight_k
 from repaint_ma.scenario import ScheduleSpec, SelectionSpec
 
 
@@ -43,10 +43,14 @@ def test_identical_student_and_teacher():
 
 
 def test_discrete_cross_entropy_hand_computed():
-    teacher = Categorical(torch.log(torch.tensor([[0.5, 0.25, 0.25]])))
-    student = Categorical(torch.log(torch.tensor([[0.25, 0.25, 0.5]])))
-    expected = -(0.5 * math.log(0.25) + 0.25 * math.log(0.25) + 0.25 * math.log(0.5))
-    assert ce_loss(student, teacher).item() == pytest.approx(expected)  # 1.2130...
+    # asymmetric pair: H(T || S) = 1.3691 but H(S || T) = 1.7251, so a swapped direction fails
+    teacher = Categorical(torch.log(torch.tensor([[0.7, 0.2, 0.1]])))
+    student = Categorical(torch.log(torch.tensor([[0.2, 0.3, 0.5]])))
+    expected = -(0.7 * math.log(0.2) + 0.2 * math.log(0.3) + 0.1 * math.log(0.5))
+    assert ce_loss(student, teacher).item() == pytest.approx(expected)
+    assert ce_loss(teacher, student).item() == pytest.approx(
+        -(0.2 * math.log(0.7) + 0.3 * math.log(0.2) + 0.5 * math.log(0.1))
+    )
 
 
 def test_gaussian_cross_entropy_closed_form():
@@ -113,7 +117,19 @@ def test_threshold_and_top_fraction_selection():
     ]
 
 
+def test_teacher_advantages_in_student_units_hand_computed():
+    adv_student = torch.tensor([1.0, 3.0, 5.0])  # mean 3, std 2 (unbiased)
+    adv_teacher = torch.tensor([3.0, 5.0, 1.0, 7.0])
+    # student: (A~ - 3) / 2; a critic's shared bias (+3 on everything) cancels; never A~'s own mean (4)
+    assert adv_in_student_units(adv_teacher, adv_student, "student").tolist() == pytest.approx([0.0, 1.0, -1.0, 2.0])
+    assert adv_in_student_units(adv_teacher + 3, adv_student + 3, "student").tolist() == pytest.approx(
+        [0.0, 1.0, -1.0, 2.0]
+    )
+    assert adv_in_student_units(adv_teacher, adv_student, "scale").tolist() == pytest.approx([1.5, 2.5, 0.5, 3.5])
+
+
 def test_beta_schedules():
     assert [weight_k(ScheduleSpec("constant", 0.7, 0.5), k) for k in (1, 10)] == [0.7, 0.7]
     assert [weight_k(ScheduleSpec("linear", 1.0, 0.3), k) for k in (1, 2, 4, 5)] == pytest.approx([1.0, 0.7, 0.1, 0.0])
     assert [weight_k(ScheduleSpec("exponential", 1.0, 0.5), k) for k in (1, 2, 3)] == [1.0, 0.5, 0.25]
+    assert [weight_k(0.7, k) for k in (1, 50)] == [0.7, 0.7]  # a plain number: a constant weight
