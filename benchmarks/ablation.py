@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,12 @@ STUDIES: dict[str, dict[str, dict[str, Any]]] = {  # study -> variant -> overrid
         },
     },
 }
+
+
+def head_commit() -> str:
+    """The commit of the code that runs now (``-dirty`` when the work tree has changes)."""
+    out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"], capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
 
 
 def slug(variant: str) -> str:
@@ -105,13 +112,16 @@ def main() -> None:
     seeds = list(range(args.seeds))
     for variant in args.variants or study:
         sc = load(args.scenario, base | study[variant])
+        done = all((out / slug(variant) / f"repaint-seed{s}.json").is_file() for s in seeds)
+        commit = result["variants"].get(variant, {}).get("commit") if done else head_commit()
         summary = run_compare(sc, out / slug(variant), seeds, ["repaint"], progress=False)
         result |= {"scenario": sc.name, "target_score": sc.train.target_score, "iteration_budget": sc.train.iterations}
         runs = out / slug(variant) / "runs"
         result["variants"][variant] = {k: summary["modes"]["repaint"][k] for k in ("K", "final_score")} | {
+            "commit": commit,
             "selected_frac": [
                 [r["selected_frac"] for r in read_metrics(runs / f"repaint-seed{s}" / "metrics.csv")] for s in seeds
-            ]
+            ],
         }
         result["command"] = f"python benchmarks/ablation.py {args.scenario} --study {args.study} "
         result["command"] += f"--seeds {args.seeds} --out {out}" + (

@@ -100,10 +100,12 @@ def test_ablation_table_and_report_section(tmp_path):
 
     result = {
         "scenario": "s", "target_score": 60.0, "iteration_budget": 20, "command": "python benchmarks/ablation.py x",
-        "variants": {"top 10%": {"K": [4, None, 8], "final_score": [70.0, 50.0, 90.0]}},
+        "variants": {"top 10%": {"K": [4, None, 8], "final_score": [70.0, 50.0, 90.0], "commit": "abc1234"},
+                     "top 30%": {"K": [5, 5, 5], "final_score": [80.0, 80.0, 80.0]}},
     }  # fmt: skip
     md = format_ablation(result)
-    assert "| top 10% | 6.0 ± 2.0 | 1/3 | [4, None, 8] | 70.0 |" in md
+    assert "| top 10% | 6.0 ± 2.0 | 1/3 | [4, None, 8] | 70.0 | abc1234 |" in md
+    assert "| top 30% | 5.0 ± 0.0 | 0/3 | [5, 5, 5] | 80.0 | not recorded |" in md
     abl = tmp_path / "results" / "ablation" / "s"
     (abl / "top-10").mkdir(parents=True)
     (abl / "ablation.json").write_text(json.dumps(result))

@@ -253,14 +253,15 @@ def format_ablation(result: dict[str, Any]) -> str:
         f"### Ablation on {result['scenario']} (repaint mode, target {result['target_score']}, "
         f"budget {result['iteration_budget']} iterations)",
         "",
-        "| variant | K (mean ± std) | never reached | K per seed | final score |",
-        "|---|---|---|---|---|",
+        "| variant | K (mean ± std) | never reached | K per seed | final score | commit |",
+        "|---|---|---|---|---|---|",
     ]
     for variant, data in result["variants"].items():
         mean, std, missed = k_stats(data["K"])
         k = format_k(mean, std)
         final = f"{np.mean(data['final_score']):.1f}"
-        lines.append(f"| {variant} | {k} | {missed}/{len(data['K'])} | {data['K']} | {final} |")
+        commit = data.get("commit", "not recorded")
+        lines.append(f"| {variant} | {k} | {missed}/{len(data['K'])} | {data['K']} | {final} | {commit} |")
     return "\n".join(lines) + "\n"
 
 
