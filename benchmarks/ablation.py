@@ -14,8 +14,9 @@ scenario's, and the baseline K comes from its compare):
   A~ in the student's advantage units, zeta = 0, constant IT weight 1).
 
 Runs go through ``repaint compare``'s machinery, so an interrupted ablation resumes. Writes
-``ablation.json`` (variant -> K per seed, final scores, per-iteration ``selected_frac`` per seed) and
-``selected_frac.png``, and prints a Markdown table; ``repaint report`` puts it in docs/results.md.
+``ablation.json`` (variant -> K per seed, final scores, per-iteration ``selected_frac`` per seed, the
+commit that trained it) and prints a Markdown table; ``repaint report`` puts it in docs/results.md with
+a plot of the ``selected_frac`` curves.
 zeta is in student sigmas (A~ in the units of the student's normalised advantages).
 """
 
@@ -71,27 +72,6 @@ def slug(variant: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in variant).strip("-")
 
 
-def plot_selected_frac(result: dict[str, Any], path: Path) -> None:
-    """``selected_frac`` against iteration, one panel per variant, one line per seed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    variants = result["variants"]
-    fig, axes = plt.subplots(1, len(variants), figsize=(3.2 * len(variants), 2.8), sharey=True, squeeze=False)
-    for ax, (variant, data) in zip(axes[0], variants.items(), strict=True):
-        for seed, curve in enumerate(data.get("selected_frac", [])):
-            ax.plot(range(1, len(curve) + 1), curve, lw=1, label=f"seed {seed}")
-        ax.set_title(variant, fontsize=7)
-        ax.set_xlabel("iteration")
-    axes[0][0].set_ylabel("selected_frac")
-    axes[0][0].legend(fontsize=6)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("scenario")
@@ -128,7 +108,6 @@ def main() -> None:
             f" --iterations {args.iterations}" if args.iterations else ""
         )
         table.write_text(json.dumps(result, indent=1))
-    plot_selected_frac(result, out / "selected_frac.png")
     print(format_ablation(result))
 
 

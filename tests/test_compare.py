@@ -100,12 +100,13 @@ def test_ablation_table_and_report_section(tmp_path):
 
     result = {
         "scenario": "s", "target_score": 60.0, "iteration_budget": 20, "command": "python benchmarks/ablation.py x",
-        "variants": {"top 10%": {"K": [4, None, 8], "final_score": [70.0, 50.0, 90.0], "commit": "abc1234"},
+        "variants": {"top 10%": {"K": [4, None, 8], "final_score": [70.0, 50.0, 90.0], "commit": "abc1234",
+                                 "selected_frac": [[1.0] * 5 + [0.5, 0.1], [0.8] * 5 + [0.3]]},
                      "top 30%": {"K": [5, 5, 5], "final_score": [80.0, 80.0, 80.0]}},
     }  # fmt: skip
     md = format_ablation(result)
-    assert "| top 10% | 6.0 ± 2.0 | 1/3 | [4, None, 8] | 70.0 | abc1234 |" in md
-    assert "| top 30% | 5.0 ± 0.0 | 0/3 | [5, 5, 5] | 80.0 | not recorded |" in md
+    assert "| top 10% | 6.0 ± 2.0 | 1/3 | [4, None, 8] | 70.0 | 0.90 / 0.30 | abc1234 |" in md
+    assert "| top 30% | 5.0 ± 0.0 | 0/3 | [5, 5, 5] | 80.0 | - | not recorded |" in md
     abl = tmp_path / "results" / "ablation" / "s"
     (abl / "top-10").mkdir(parents=True)
     (abl / "ablation.json").write_text(json.dumps(result))
@@ -114,6 +115,7 @@ def test_ablation_table_and_report_section(tmp_path):
     text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
     assert "### Ablation on s" in text and "### s (" not in text  # variants only inside the ablation
     assert "Command: `python benchmarks/ablation.py x`." in text
+    assert (tmp_path / "docs" / "img" / "ablation-s-selected-frac.png").is_file()
 
 
 def test_baseline_runs_are_shared_only_between_scenarios_that_agree(tmp_path):

@@ -253,16 +253,28 @@ def format_ablation(result: dict[str, Any]) -> str:
         f"### Ablation on {result['scenario']} (repaint mode, target {result['target_score']}, "
         f"budget {result['iteration_budget']} iterations)",
         "",
-        "| variant | K (mean ± std) | never reached | K per seed | final score | commit |",
-        "|---|---|---|---|---|---|",
+        "| variant | K (mean ± std) | never reached | K per seed | final score | selected_frac it. 1-5 / 6+ | commit |",
+        "|---|---|---|---|---|---|---|",
     ]
     for variant, data in result["variants"].items():
         mean, std, missed = k_stats(data["K"])
         k = format_k(mean, std)
         final = f"{np.mean(data['final_score']):.1f}"
         commit = data.get("commit", "not recorded")
-        lines.append(f"| {variant} | {k} | {missed}/{len(data['K'])} | {data['K']} | {final} | {commit} |")
+        lines.append(
+            f"| {variant} | {k} | {missed}/{len(data['K'])} | {data['K']} | {final} | "
+            f"{_early_late(data.get('selected_frac'))} | {commit} |"
+        )
     return "\n".join(lines) + "\n"
+
+
+def _early_late(curves: list[list[float | None]] | None, early: int = 5) -> str:
+    """Mean of per-iteration values over seeds, iterations 1..early and after ("-" without curves)."""
+    if not curves:
+        return "-"
+    head = [v for c in curves for v in c[:early] if v is not None]
+    tail = [v for c in curves for v in c[early:] if v is not None]
+    return " / ".join(f"{np.mean(x):.2f}" if x else "-" for x in (head, tail))
 
 
 def write_table(summary: dict[str, Any], out_dir: Path) -> None:

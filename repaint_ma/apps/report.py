@@ -37,6 +37,27 @@ def _curves(scenario_dir: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def plot_selected_frac(result: dict[str, Any], path: Path) -> None:
+    """An ablation's ``selected_frac`` against iteration: one panel per variant, one line per seed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    variants = result["variants"]
+    fig, axes = plt.subplots(1, len(variants), figsize=(3.2 * len(variants), 2.8), sharey=True, squeeze=False)
+    for ax, (variant, data) in zip(axes[0], variants.items(), strict=True):
+        for seed, curve in enumerate(data.get("selected_frac", [])):
+            ax.plot(range(1, len(curve) + 1), curve, lw=1, label=f"seed {seed}")
+        ax.set_title(variant, fontsize=7)
+        ax.set_xlabel("iteration")
+    axes[0][0].set_ylabel("selected_frac")
+    axes[0][0].legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def plot_modes(scenario_dir: Path, summary: dict[str, Any], path: Path) -> None:
     """Mean evaluation score per mode over seeds, min-max band shaded."""
     import matplotlib
@@ -171,6 +192,10 @@ def build_report(results_dir: Path, out: Path) -> str:
     for ablation_file in ablations:
         result = json.loads(ablation_file.read_text())
         parts += [format_ablation(result), f"Command: `{result['command']}`.", ""]
+        if any(data.get("selected_frac") for data in result["variants"].values()):
+            img = img_dir / f"ablation-{result['scenario']}-selected-frac.png"
+            plot_selected_frac(result, img)
+            parts += [f"![selected_frac per iteration, one line per seed]({img.relative_to(out.parent)})", ""]
     text = "\n".join(parts)
     out.write_text(text)
     return text
