@@ -208,9 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="take the most likely action (default: as the run's evaluations did, train.eval_deterministic)",
     )
-    act.add_argument(
-        "--stochastic", dest="deterministic", action="store_false", default=None, help="sample actions"
-    )
+    act.add_argument("--stochastic", dest="deterministic", action="store_false", default=None, help="sample actions")
     ev.set_defaults(func=cmd_eval)
 
     va = sub.add_parser("validate", help="check scenario files without running them")
