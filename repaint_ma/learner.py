@@ -26,7 +26,7 @@ import yaml
 from repaint_ma import repaint
 from repaint_ma.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 from repaint_ma.networks import ActorCritic, save_policy
-from repaint_ma.progress import IterationProgress
+from repaint_ma.progress import IterationProgress, counted
 from repaint_ma.rollout import Rollout, collect, compute_gae, evaluate, stream_seed
 from repaint_ma.runlog import MetricsLog, iterations_to_target, plot_curve
 from repaint_ma.scenario import PPOSpec, Scenario
@@ -59,7 +59,8 @@ def policy_words(deterministic: bool) -> str:
 def score_means(sc: Scenario) -> str:
     """What a run's final score is the mean of: the evaluation policy, evaluations and episodes."""
     tr = sc.train
-    return f"{policy_words(tr.eval_deterministic)}, last {tr.smooth} evaluations x {tr.eval_episodes} episodes"
+    evaluations = "last evaluation" if tr.smooth == 1 else f"last {tr.smooth} evaluations"
+    return f"{policy_words(tr.eval_deterministic)}, {evaluations} x {counted(tr.eval_episodes, 'episode')}"
 
 
 def advantages_of(student: ActorCritic, ro: Rollout, ppo: PPOSpec) -> tuple[torch.Tensor, torch.Tensor]:
@@ -211,9 +212,8 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(1)
-    # what torch.use_deterministic_algorithms(True) does for eager code, without the torch._inductor
-    # import it also makes (about 1 s per process here; nothing here is compiled)
-    torch._C._set_deterministic_algorithms(True)
+    # its 1 s here is importing torch._dynamo, which torch.optim's constructors import anyway (torch 2.13)
+    torch.use_deterministic_algorithms(True)
 
 
 def train(

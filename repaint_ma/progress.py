@@ -23,6 +23,11 @@ def format_duration(seconds: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
+def counted(n: int, noun: str) -> str:
+    """``counted(1, "episode")`` -> ``"1 episode"``, ``counted(3, "episode")`` -> ``"3 episodes"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class IterationProgress:
     """Reports a run's iterations ``done + 1 .. total`` to ``stream`` (standard output by default).
 

@@ -44,10 +44,6 @@ def _latest_run_dir(sc: Scenario) -> Path | None:
     return found[-1] if found else None
 
 
-def _episodes(n: int) -> str:
-    return f"{n} episode" if n == 1 else f"{n} episodes"
-
-
 def _k_text(k: int | None, target: float | None) -> str:
     """K as printed: the iteration, "not reached (target T)", or "no target" when the scenario sets none."""
     if target is None:
@@ -86,6 +82,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     from repaint_ma.learner import policy_words
     from repaint_ma.networks import load_policy
+    from repaint_ma.progress import counted
     from repaint_ma.rollout import evaluate
     from repaint_ma.teacher import load_scenario_teacher, resolve_policy
     from repaint_ma.workers import make_vec
@@ -112,7 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     deterministic = sc.train.eval_deterministic if args.deterministic is None else args.deterministic
     scores = evaluate(policy, vec, args.seed, deterministic)
     print(f"{label}: score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
-          f"({policy_words(deterministic)}, {_episodes(len(scores))}; min {np.min(scores):.2f}, "
+          f"({policy_words(deterministic)}, {counted(len(scores), 'episode')}; min {np.min(scores):.2f}, "
           f"max {np.max(scores):.2f})")  # fmt: skip
     return 0
 
