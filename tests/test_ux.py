@@ -162,3 +162,16 @@ def test_leaderboard_names_the_files_it_wrote(tmp_path, capsys):
     written = capsys.readouterr().err.strip()
     names = ("leaderboard.csv", "leaderboard.json", "leaderboard-oval.png")
     assert written == "written: " + ", ".join(str(tmp_path / n) for n in names)
+
+
+def test_eval_records_a_racing_replay_with_one_frame_per_step(tmp_path, capsys):
+    from PIL import Image
+
+    scenario = _write(tmp_path / "r.yaml", RACING.replace("{file: REWARD}", "centerline"))
+    run = tmp_path / "run"
+    assert main(["run", str(scenario), "--quiet", "--run-dir", str(run), "--set", "env.kwargs.max_steps=6"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(run), "--episodes", "1", "--record", str(tmp_path / "replays")]) == 0
+    gif = tmp_path / "replays" / "r-seed0.gif"
+    assert f"replay: {gif} (7 frames, evaluation episode 1)" in capsys.readouterr().out
+    assert Image.open(gif).n_frames == 7  # the start and one per control step of the 6-step episode
