@@ -8,6 +8,7 @@ with matplotlib's ``PillowWriter`` (no extra package); one frame per step.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def record_episode(policy: Any, sc: Scenario, seed: int, deterministic: bool) ->
 def lap_times(frames: list[dict[str, Any]]) -> list[list[tuple[float, float]]]:
     """Per learning car, ``(race time at the lap's end, lap time)`` of each lap it completed (s)."""
     times: list[list[tuple[float, float]]] = [[] for _ in frames[0]["laps"]]
-    for before, after in zip(frames, frames[1:], strict=False):
+    for before, after in itertools.pairwise(frames):
         for car, (a, b) in enumerate(zip(before["laps"], after["laps"], strict=True)):
             if b > a:
                 times[car].append((after["time"], after["time"] - sum(lap for _, lap in times[car])))
