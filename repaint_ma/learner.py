@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import yaml
 from repaint_ma import repaint
 from repaint_ma.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
 from repaint_ma.networks import ActorCritic, save_policy
+from repaint_ma.progress import IterationProgress, counted
 from repaint_ma.rollout import Rollout, collect, compute_gae, evaluate, stream_seed
 from repaint_ma.runlog import MetricsLog, iterations_to_target, plot_curve
 from repaint_ma.scenario import PPOSpec, Scenario
@@ -48,6 +48,19 @@ class RunResult:
     K: int | None
     final_score: float | None
     wall_s: float
+    score_means: str  # how final_score was measured, e.g. "stochastic policy, last 3 evaluations x 10 episodes"
+
+
+def policy_words(deterministic: bool) -> str:
+    """How an evaluated policy acts, as printed beside every score."""
+    return "deterministic policy" if deterministic else "stochastic policy"
+
+
+def score_means(sc: Scenario) -> str:
+    """What a run's final score is the mean of: the evaluation policy, evaluations and episodes."""
+    tr = sc.train
+    evaluations = "last evaluation" if tr.smooth == 1 else f"last {tr.smooth} evaluations"
+    return f"{policy_words(tr.eval_deterministic)}, {evaluations} x {counted(tr.eval_episodes, 'episode')}"
 
 
 def advantages_of(student: ActorCritic, ro: Rollout, ppo: PPOSpec) -> tuple[torch.Tensor, torch.Tensor]:
@@ -199,15 +212,23 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(1)
+    # its 1 s here is importing torch._dynamo, which torch.optim's constructors import anyway (torch 2.13)
     torch.use_deterministic_algorithms(True)
 
 
 def train(
-    sc: Scenario, run_dir: Path, resume: bool = False, progress: bool = True, command: str | None = None
+    sc: Scenario,
+    run_dir: Path,
+    resume: bool = False,
+    progress: bool = True,
+    command: str | None = None,
+    label: str = "",
 ) -> RunResult:
     """Train the scenario's student in ``run_dir`` (resuming from its checkpoint if asked).
 
-    ``command`` is recorded in the run's card as the way to re-make it (a teacher's recipe).
+    ``command`` is recorded in the run's card as the way to re-make it (a teacher's recipe). With
+    ``progress``, each iteration is reported on standard output (``repaint_ma.progress``), its line
+    headed by ``label`` and the run's scenario, mode and seed.
 
     Raises:
         TrainingDiverged: a loss became NaN or infinite (the message names the iteration and checkpoint).
@@ -231,7 +252,8 @@ def train(
     num_steps = ppo.steps_per_iteration // ppo.num_envs
     teacher_rollouts = _teacher_rollouts(sc, teacher, student, start) if mode in ("it", "repaint") else None
     t_start = time.time() - wall_before
-    bar = _progress(progress, sc, start)
+    title = f"{label}{sc.name} {mode} s{tr.seed}"
+    bar = IterationProgress(title, tr.iterations, start - 1) if progress else None
     for k in range(start, tr.iterations + 1):
         t_iter = time.time()
         if ppo.anneal_lr:
@@ -276,8 +298,10 @@ def train(
         log.write(row)
         if k % tr.checkpoint_every == 0 or k == tr.iterations:
             _save(run_dir, student, actor_opt, critic_opt, k, env_steps, row["wall_s"])
-        bar(k, row)
-    bar(None, None)
+        if bar is not None:
+            bar.update(k, row)
+    if bar is not None:
+        bar.close()
     log.close()
     for v in (vec, eval_vec, teacher_rollouts):
         if v is not None:
@@ -357,44 +381,10 @@ def _finish(sc: Scenario, run_dir: Path, rows: list[dict[str, Any]], student: Ac
         "iterations": len(rows),
         "env_steps": int(rows[-1]["env_steps"]) if rows else 0,
         "score": final,
-        "score_means": f"last {sc.train.smooth} evaluations x {sc.train.eval_episodes} episodes",
+        "score_means": score_means(sc),
         "K": K,
         "wall_s": round(wall, 1),
         "command": command,
     }
     (run_dir / "card.yaml").write_text(yaml.safe_dump(card, sort_keys=False))
-    return RunResult(run_dir, its, scores, K, final, wall)
-
-
-def _progress(enabled: bool, sc: Scenario, start: int) -> Callable[[int | None, dict | None], None]:
-    """A rich progress bar (iteration, score, SPS, ETA); call with (None, None) to close."""
-    if not enabled:
-        return lambda k, row: None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        TextColumn(f"[bold]{sc.name}[/] {sc.transfer.mode} s{sc.train.seed}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("score {task.fields[score]}  sps {task.fields[sps]}"),
-        TimeRemainingColumn(),
-    )
-    task = bar.add_task("train", total=sc.train.iterations, completed=start - 1, score="-", sps="-")
-    bar.start()
-    last_score = ["-"]
-
-    def advance(k: int | None, row: dict | None) -> None:
-        if k is None:
-            bar.stop()
-            return
-        if row["score"] is not None:
-            last_score[0] = f"{row['score']:.1f}"
-        bar.update(task, completed=k, score=last_score[0], sps=f"{row['sps']:.0f}")
-
-    return advance
+    return RunResult(run_dir, its, scores, K, final, wall, score_means(sc))

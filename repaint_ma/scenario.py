@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import json
 import math
 import types
 import typing
@@ -123,12 +124,23 @@ class Scenario:
     ppo: PPOSpec = field(default_factory=PPOSpec)
     train: TrainSpec = field(default_factory=TrainSpec)
     source: str = field(default="<dict>", metadata={"internal": True})
+    overrides: dict[str, Any] = field(default_factory=dict, metadata={"internal": True})  # dotted, over source
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form (as written to a run dir's ``config.yaml``)."""
         d = dataclasses.asdict(self)
         d.pop("source")
+        d.pop("overrides")
         return d
+
+    def override_args(self, skip: tuple[str, ...] = ()) -> list[str]:
+        """``["--set", "KEY=VALUE", ...]``: the overrides this scenario was loaded with (but ``skip``), as
+        command-line arguments that re-make it from its file (each value written as JSON, which YAML reads)."""
+        args = []
+        for key, value in self.overrides.items():
+            if key not in skip:
+                args += ["--set", f"{key}={json.dumps(value)}"]
+        return args
 
     @property
     def env_kwargs(self) -> dict[str, Any]:
@@ -290,7 +302,7 @@ def from_dict(data: Any, source: str = "<dict>", overrides: dict[str, Any] | Non
     for key, value in (overrides or {}).items():
         _set_path(data, key, value, source)
     sc = _build(Scenario, data, source, "")
-    sc.source = source
+    sc.source, sc.overrides = source, dict(overrides or {})
     _check_semantics(sc, source)
     return sc
 

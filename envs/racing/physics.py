@@ -20,6 +20,7 @@ control step is ``substeps`` fixed physics steps of ``1 / (CONTROL_HZ * substeps
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import os
 import sys
@@ -29,9 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pybullet as pb
 import pybullet_data
-from pybullet_utils import bullet_client
 
 CONTROL_HZ = 15.0
 WHEEL_RADIUS = 0.05
@@ -86,17 +85,23 @@ class CarState:
 
 
 @contextlib.contextmanager
-def _stdout_silenced() -> Iterator[None]:
-    """Send file descriptor 1 to /dev/null (C-level prints too), so ``--json`` output stays parseable."""
-    sys.stdout.flush()
-    saved = os.dup(1)
+def _silenced(fd: int) -> Iterator[None]:
+    """Send file descriptor ``fd`` (1: stdout, 2: stderr) to /dev/null, C-level prints too, so ``--json``
+    output stays parseable and a command's stderr holds only its own messages."""
+    (sys.stdout if fd == 1 else sys.stderr).flush()
+    saved = os.dup(fd)
     try:
         with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
+            os.dup2(null.fileno(), fd)
         yield
     finally:
-        os.dup2(saved, 1)
+        os.dup2(saved, fd)
         os.close(saved)
+
+
+with _silenced(2):  # importing pybullet prints a "pybullet build time: ..." banner on stderr
+    pb = importlib.import_module("pybullet")
+    bullet_client = importlib.import_module("pybullet_utils.bullet_client")
 
 
 class World:
@@ -136,7 +141,7 @@ class World:
         """Connect and load every body (no-op when already built)."""
         if self.client is not None:
             return
-        with _stdout_silenced():  # pybullet's C code prints "argv[0]=" on connect
+        with _silenced(1):  # pybullet's C code prints "argv[0]=" on connect
             c = bullet_client.BulletClient(connection_mode=pb.DIRECT)
         self.client = c
         # bound methods of the hot calls (BulletClient's __getattr__ costs microseconds per call)

@@ -8,6 +8,7 @@ a callable, and returns a ``CheckedReward`` that turns any failure of the user's
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import math
 import numbers
@@ -96,6 +97,8 @@ def _load_file(spec: str) -> RewardFn:
     module = importlib.util.module_from_spec(module_spec)
     try:
         module_spec.loader.exec_module(module)
+    except SyntaxError as err:
+        raise RewardFunctionError(f"reward file {path}, line {err.lineno}: syntax error: {err.msg}") from None
     except Exception as err:
         raise RewardFunctionError(f"reward file {path} failed to import: {err!r}") from err
     fn = getattr(module, name, None)
@@ -126,6 +129,16 @@ class CheckedReward:
         """The reward for one step's params, as a finite float."""
         try:
             value = self.fn(params)
+        except KeyError as err:
+            key = err.args[0] if err.args else None
+            if not isinstance(key, str) or key in params:
+                raise RewardFunctionError(f"{self.source} raised {err!r}; params keys: {sorted(params)}") from err
+            close = difflib.get_close_matches(key, list(params), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RewardFunctionError(
+                f"{self.source} reads params[{key!r}], which DeepRacer's params do not have{hint}; "
+                f"valid keys: {', '.join(sorted(params))}"
+            ) from None
         except Exception as err:
             raise RewardFunctionError(f"{self.source} raised {err!r}; params keys: {sorted(params)}") from err
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):

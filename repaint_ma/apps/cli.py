@@ -44,10 +44,19 @@ def _latest_run_dir(sc: Scenario) -> Path | None:
     return found[-1] if found else None
 
 
+def _k_text(k: int | None, target: float | None) -> str:
+    """K as printed: the iteration, "not reached (target T)", or "no target" when the scenario sets none."""
+    if target is None:
+        return "no target score set"
+    return str(k) if k is not None else f"not reached (target {target:g})"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from repaint_ma.envcheck import check_env
     from repaint_ma.learner import train
 
     sc = _load(args)
+    check_env(sc)  # a broken reward file is one line now, not a traceback at the first rollout
     run_dir = Path(args.run_dir) if args.run_dir else None
     if args.resume and run_dir is None:
         run_dir = _latest_run_dir(sc)
@@ -62,15 +71,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         argv += ["--run-dir", str(run_dir)]
     command = "repaint " + shlex.join(argv)
     res = train(sc, run_dir, resume=args.resume, progress=not args.quiet, command=command)
-    final = f"{res.final_score:.2f}" if res.final_score is not None else "-"
-    print(f"run dir: {res.run_dir}\nfinal score: {final}  K (iterations to target): {res.K}  wall: {res.wall_s:.0f}s")
+    final = f"{res.final_score:.2f} ({res.score_means})" if res.final_score is not None else "-"
+    print(f"run dir: {res.run_dir}\nfinal score: {final}")
+    print(f"K (iterations to target): {_k_text(res.K, sc.train.target_score)}  wall: {res.wall_s:.0f}s")
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     import yaml
 
+    from repaint_ma.learner import policy_words
     from repaint_ma.networks import load_policy
+    from repaint_ma.progress import counted
     from repaint_ma.rollout import evaluate
     from repaint_ma.teacher import load_scenario_teacher, resolve_policy
     from repaint_ma.workers import make_vec
@@ -93,19 +105,31 @@ def cmd_eval(args: argparse.Namespace) -> int:
         policy, label = load_scenario_teacher(sc, vec), f"teacher {sc.teacher.path} on {sc.name}"
     else:
         policy, label = load_policy(policy_file)[0], sc.name
-    scores = evaluate(policy, vec, args.seed)
-    print(f"{label}: {len(scores)} episodes, score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
-          f"(min {np.min(scores):.2f}, max {np.max(scores):.2f})")  # fmt: skip
+    # the training's evaluation rule unless told otherwise, so a run's scores and eval's agree
+    deterministic = sc.train.eval_deterministic if args.deterministic is None else args.deterministic
+    scores = evaluate(policy, vec, args.seed, deterministic)
+    print(f"{label}: score {np.mean(scores):.2f} ± {np.std(scores):.2f} "
+          f"({policy_words(deterministic)}, {counted(len(scores), 'episode')}; min {np.min(scores):.2f}, "
+          f"max {np.max(scores):.2f})")  # fmt: skip
+    if args.record:
+        from repaint_ma.apps.replay import record_episode, write_gif
+
+        path = Path(args.record) / f"{sc.name}-seed{args.seed}.gif"
+        frames = write_gif(record_episode(policy, sc, args.seed, deterministic), path)
+        print(f"replay: {path} ({frames} frames, evaluation episode 1)")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from repaint_ma.teacher import load_scenario_teacher
-    from repaint_ma.workers import make_vec
+    from repaint_ma.envcheck import check_env
 
     for path in args.files:
         sc = scenario_mod.load(path)
-        if sc.teacher is not None:  # build one env to check the teacher's spaces against it
+        check_env(sc)  # one env step: the reward function runs once on the env's real inputs
+        if sc.teacher is not None:  # build one env to check the teacher's spaces against it (needs torch)
+            from repaint_ma.teacher import load_scenario_teacher
+            from repaint_ma.workers import make_vec
+
             vec = make_vec(dataclasses.replace(sc, ppo=dataclasses.replace(sc.ppo, workers=0)), 1)
             load_scenario_teacher(sc, vec)
             vec.close()
@@ -178,19 +202,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate a run dir or its policy.pt, or a scenario's teacher on its target")
     ev.add_argument("target", help="run dir, policy.pt, or scenario YAML (evaluates its teacher in its env)")
-    ev.add_argument("--episodes", type=int, default=10)
-    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--episodes", type=int, default=10, help="evaluation episodes, one per env (default 10)")
+    ev.add_argument("--seed", type=int, default=0, help="evaluation seed: the same seed, the same episodes")
+    act = ev.add_mutually_exclusive_group()
+    act.add_argument(
+        "--deterministic",
+        action="store_true",
+        default=None,
+        help="take the most likely action (default: as the run's evaluations did, train.eval_deterministic)",
+    )
+    act.add_argument("--stochastic", dest="deterministic", action="store_false", default=None, help="sample actions")
+    ev.add_argument("--record", metavar="DIR", help="also write the first episode as an animated GIF in DIR (racing)")
     ev.set_defaults(func=cmd_eval)
 
     va = sub.add_parser("validate", help="check scenario files without running them")
-    va.add_argument("files", nargs="+")
+    va.add_argument("files", nargs="+", help="scenario YAML files: each is loaded, its env stepped once (the "
+                    "reward function runs on real inputs) and its teacher's spaces checked")  # fmt: skip
     va.set_defaults(func=cmd_validate)
 
     co = sub.add_parser("compare", help="all modes x seeds, then the iterations-to-target table")
     scenario_args(co)
     co.add_argument("--seeds", type=int, default=3, help="number of seeds")
     co.add_argument("--seed0", type=int, default=0, help="first seed")
-    co.add_argument("--modes", nargs="+", default=list(MODES))
+    co.add_argument("--modes", nargs="+", default=list(MODES), help=f"modes to run (default: {' '.join(MODES)})")
     co.add_argument("--out", help="compare dir (default compare/<scenario>)")
     co.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each (default 1)")
     co.add_argument(
@@ -201,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.set_defaults(func=cmd_compare)
     rep = sub.add_parser("report", help="gather compare outputs into a Markdown results page")
     rep.add_argument("results", help="folder holding compare outputs (summary.json files)")
-    rep.add_argument("--out", default="docs/results.md")
+    rep.add_argument("--out", required=True, help="the Markdown file to write (its plots go beside it, in img/)")
     rep.set_defaults(func=cmd_report)
     # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
     _command_module(sub, "bench", "repaint_ma.apps.bench", "benchmarks of agents on the SC2 mini-games")

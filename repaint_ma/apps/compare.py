@@ -13,8 +13,10 @@ import dataclasses
 import json
 import multiprocessing
 import multiprocessing.connection
+import shlex
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import numpy as np
 from repaint_ma.checkpoint import atomic_write
 from repaint_ma.errors import ScenarioError
 from repaint_ma.learner import train
+from repaint_ma.progress import format_duration
 from repaint_ma.scenario import MODES, Scenario, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
@@ -85,23 +88,70 @@ def run_compare(
                 _write_json(result_file, shared)
             else:
                 pending.append((mode, seed))
+    runs = RunCounter(len(pending), progress)
     if jobs > 1 and len(pending) > 1:
-        _run_parallel(sc, out_dir, pending, jobs)
+        _run_parallel(sc, out_dir, pending, jobs, runs)
     else:
         for mode, seed in pending:
-            run_one(sc, out_dir, mode, seed, progress)
+            runs.started(mode, seed)
+            run_one(sc, out_dir, mode, seed, progress, label=f"run {runs.count} of {runs.total}: ")
+            runs.finished(mode, seed, out_dir)
     summary = summarise(out_dir, sc.name, sc.train.target_score, sc.train.iterations)
     summary["scenario_file"] = sc.source
+    if sc.overrides:  # the compare's own --set/--iterations/... (the results page's command repeats them)
+        summary["override_args"] = sc.override_args(skip=("transfer.mode",))
     write_table(summary, out_dir)
     return summary
 
 
-def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool) -> None:
-    """Train ``sc`` in ``mode`` with ``seed`` (resuming its run dir) and write ``<mode>-seed<seed>.json``."""
+class RunCounter:
+    """The compare's progress over its runs: "run k of N" as each starts, and as each finishes its K, wall
+    time and the compare's ETA (the mean time per finished run so far, times the runs left; with several
+    jobs at once that mean shrinks accordingly). Silent unless ``enabled``."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.enabled = total, enabled
+        self.count = self.done = 0
+        self.t0 = time.monotonic()
+
+    def started(self, mode: str, seed: int) -> None:
+        """Run ``count + 1`` of ``total`` starts."""
+        self.count += 1
+        self._say(f"run {self.count} of {self.total}: {mode} seed {seed}")
+
+    def finished(self, mode: str, seed: int, out_dir: Path) -> None:
+        """A run finished and wrote its record in ``out_dir``."""
+        self.done += 1
+        record = json.loads((out_dir / f"{mode}-seed{seed}.json").read_text())
+        left = self.total - self.done
+        eta = format_duration((time.monotonic() - self.t0) / self.done * left) if left else "0s"
+        self._say(
+            f"finished {self.done} of {self.total}: {mode} seed {seed}, K {format_k_value(record['K'])}, "
+            f"{record['wall_s']:.0f} s; compare ETA {eta}"
+        )
+
+    def _say(self, line: str) -> None:
+        if self.enabled:
+            print(line, flush=True)
+
+
+def format_k_value(k: int | None) -> str:
+    """One run's iterations to target: the number, or "not reached"."""
+    return "not reached" if k is None else str(k)
+
+
+def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool, label: str = "") -> None:
+    """Train ``sc`` in ``mode`` with ``seed`` (resuming its run dir) and write ``<mode>-seed<seed>.json``.
+
+    The run's card records the ``repaint run`` command that re-makes it, with the compare's overrides.
+    """
     run_sc = dataclasses.replace(
         sc, transfer=dataclasses.replace(sc.transfer, mode=mode), train=dataclasses.replace(sc.train, seed=seed)
     )
-    res = train(run_sc, out_dir / "runs" / f"{mode}-seed{seed}", resume=True, progress=progress)
+    run_dir = out_dir / "runs" / f"{mode}-seed{seed}"
+    argv = [sc.source, *sc.override_args(skip=("transfer.mode", "train.seed"))]
+    command = "repaint run " + shlex.join([*argv, "--mode", mode, "--seed", str(seed), "--run-dir", str(run_dir)])
+    res = train(run_sc, run_dir, resume=True, progress=progress, command=command, label=label)
     record = {
         "scenario": sc.name, "mode": mode, "seed": seed, "K": res.K,
         "final_score": res.final_score, "wall_s": res.wall_s,
@@ -110,7 +160,7 @@ def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool) -
     _write_json(out_dir / f"{mode}-seed{seed}.json", record)
 
 
-def _run_parallel(sc: Scenario, out_dir: Path, pending: list[tuple[str, int]], jobs: int) -> None:
+def _run_parallel(sc: Scenario, out_dir: Path, pending: list[tuple[str, int]], jobs: int, runs: RunCounter) -> None:
     """Train the ``pending`` (mode, seed) runs ``jobs`` at a time, each in a fresh (spawned) process.
 
     A failed run, or Ctrl-C, stops the compare: the runs still going are terminated (each resumes
@@ -124,6 +174,7 @@ def _run_parallel(sc: Scenario, out_dir: Path, pending: list[tuple[str, int]], j
                 mode, seed = queue.pop(0)
                 proc = spawn.Process(target=_run_child, args=(sc, out_dir, mode, seed))
                 proc.start()
+                runs.started(mode, seed)
                 running[proc.sentinel] = (proc, mode, seed)
             for sentinel in multiprocessing.connection.wait(list(running)):
                 proc, mode, seed = running.pop(sentinel)
@@ -133,8 +184,7 @@ def _run_parallel(sc: Scenario, out_dir: Path, pending: list[tuple[str, int]], j
                         f"compare {sc.source}: the {mode} run of seed {seed} failed (exit code {proc.exitcode}); "
                         f"the compare resumes from {out_dir / 'runs' / f'{mode}-seed{seed}'}"
                     )
-                record = json.loads((out_dir / f"{mode}-seed{seed}.json").read_text())
-                print(f"finished {mode} seed {seed}: K {record['K']}, {record['wall_s']:.0f} s", flush=True)
+                runs.finished(mode, seed, out_dir)
     finally:
         for proc, _, _ in running.values():
             proc.terminate()

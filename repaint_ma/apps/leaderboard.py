@@ -241,10 +241,16 @@ def plot_lines(track: str, rows: list[dict[str, Any]], path: Path) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``repaint leaderboard``."""
     parser.add_argument("--track", action="append", required=True, help="shipped name or DeepRacer .npy; repeatable")
-    parser.add_argument("--entry", action="append", required=True, metavar="[NAME=]PATH|bot:pure-pursuit[@SPEED]")
-    parser.add_argument("--race", choices=RACES, default="time-trial")
-    parser.add_argument("--trials", type=int, default=3)
-    parser.add_argument("--laps", type=int, default=3)
+    parser.add_argument(
+        "--entry",
+        action="append",
+        required=True,
+        metavar="[NAME=]PATH|bot:pure-pursuit[@SPEED]",
+        help="a run dir, policy.pt or teacher folder (optionally named), or the scripted driver; repeatable",
+    )
+    parser.add_argument("--race", choices=RACES, default="time-trial", help="race type (default time-trial)")
+    parser.add_argument("--trials", type=int, default=3, help="runs per entry and track; the best counts (default 3)")
+    parser.add_argument("--laps", type=int, default=3, help="laps per run (default 3)")
     parser.add_argument("--bots", type=int, default=2, help="bot cars in head-to-bot")
     parser.add_argument("--time-limit", type=float, default=120.0, help="race seconds per run (default 120)")
     parser.add_argument("--reward", help="a DeepRacer reward file: report the mean reward per step under it")
@@ -291,7 +297,9 @@ def main(args: argparse.Namespace) -> int:
             writer = csv.DictWriter(f, ["track", *COLUMNS])
             writer.writeheader()
             writer.writerows(flat)
+        written = [out / "leaderboard.csv", out / "leaderboard.json"]
         for track, rows in zip(args.track, board.values(), strict=True):
-            plot_lines(track, rows, out / f"leaderboard-{Path(track).stem}.png")
-        print(f"written: {out}/leaderboard.csv, leaderboard.json, leaderboard-<track>.png", file=sys.stderr)
+            written.append(out / f"leaderboard-{Path(track).stem}.png")
+            plot_lines(track, rows, written[-1])
+        print(f"written: {', '.join(map(str, written))}", file=sys.stderr)
     return 0

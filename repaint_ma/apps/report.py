@@ -8,6 +8,7 @@ curve plot (four modes, seed spread shaded) next to the output file. Nothing is 
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,12 @@ def format_overview(summaries: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _override_arg(summary: dict[str, Any]) -> str:
+    """The compare's ``--set KEY=VALUE`` overrides (``--iterations``, ``--set``, ...), each followed by a space."""
+    args = summary.get("override_args", [])
+    return shlex.join(args) + " " if args else ""
+
+
 def build_report(results_dir: Path, out: Path) -> str:
     """Write ``out`` (Markdown) and one plot per scenario beside it; return the Markdown."""
     img_dir = out.parent / "img"
@@ -184,7 +191,8 @@ def build_report(results_dir: Path, out: Path) -> str:
             _env_line(summary)
             + f"Paper (Tao et al. 2021), REPAINT vs baseline: {PAPER_REDUCTION.get(name, 'no matching row')}. "
             f"Seeds: {seeds}. Command: `repaint compare {summary.get('scenario_file', '<scenario>.yaml')} "
-            f"--seeds {seeds} --out {summary_file.parent}{_shared_baseline_arg(summary_file.parent)}`.",
+            f"{_override_arg(summary)}--seeds {seeds} --out {summary_file.parent}"
+            f"{_shared_baseline_arg(summary_file.parent)}`.",
             "",
             f"![{name}]({img.relative_to(out.parent)})",
             "",
