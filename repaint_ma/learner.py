@@ -191,8 +191,8 @@ def update(
         batch_tilde["advantages"] = repaint.adv_in_student_units(
             batch_tilde["advantages"], batch["advantages"], transfer.adv_teacher_norm
         )
-    adv_teacher_mean = batch_tilde["advantages"].mean().item() if len(adv_teacher) else None
     keep = repaint.select(batch_tilde["advantages"], transfer.selection)
+    adv_teacher_mean = batch_tilde["advantages"].mean().item() if len(keep) else None
     selected_frac = keep.float().mean().item() if len(keep) else 0.0
     batch_tilde = {key: x[keep] for key, x in batch_tilde.items()}
     if transfer.ins_mean == "all":  # mean over all of S~, removed samples counting as zero
