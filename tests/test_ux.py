@@ -170,7 +170,7 @@ def test_leaderboard_names_the_files_it_wrote(tmp_path, capsys):
     args = ["--track", "oval", "--entry", "bot:pure-pursuit@3", "--trials", "1", "--laps", "1", "--time-limit", "3"]
     assert main(["leaderboard", *args, "--out", str(tmp_path)]) == 0
     written = capsys.readouterr().err.strip()
-    names = ("leaderboard.csv", "leaderboard.json", "leaderboard-oval.png")
+    names = ("leaderboard.csv", "leaderboard.json", "leaderboard-oval.png", "index.html")
     assert written == "written: " + ", ".join(str(tmp_path / n) for n in names)
 
 
