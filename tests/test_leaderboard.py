@@ -1,6 +1,11 @@
 """`repaint leaderboard`: lap timing, penalties, resets, ranking, determinism and bad input."""
 
 import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +15,8 @@ import envs
 from repaint_ma.apps.cli import main
 from repaint_ma.apps.leaderboard import MAX_RESETS, PENALTY_S, Entry, race
 from repaint_ma.networks import ActorCritic, save_policy
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 def board(capsys, *args):
@@ -90,3 +97,41 @@ def test_head_to_head_and_head_to_bot_races(capsys):
     rows = board(capsys, "--track", "oval", "--race", "head-to-bot", "--bots", "1", "--entry", "bot:pure-pursuit@2",
                  "--trials", "1", "--laps", "1")  # fmt: skip
     assert len(rows) == 1 and rows[0]["laps"] == 1  # the bot car is not an entry
+
+
+@pytest.fixture(scope="module")
+def page_dir(tmp_path_factory):
+    """A leaderboard with replays and its page: two bots, one race of 1 s (15 control steps) each."""
+    out = tmp_path_factory.mktemp("board")
+    assert main(["leaderboard", "--track", "oval", "--entry", "fast <b>=bot:pure-pursuit@3", "--entry",
+                 "bot:pure-pursuit@1", "--trials", "1", "--time-limit", "1", "--out", str(out), "--record",
+                 str(out / "replays")]) == 0  # fmt: skip
+    return out
+
+
+def test_record_writes_a_replay_per_entry_and_track_and_the_page_shows_them(page_dir):
+    from PIL import Image
+
+    replays = {"fast <b>": "oval-1-fast_b_.gif", "pure-pursuit@1": "oval-2-pure-pursuit_1.gif"}
+    for row in json.loads((page_dir / "leaderboard.json").read_text()):
+        gif = page_dir / "replays" / replays[row["entry"]]
+        assert Image.open(gif).n_frames == round(row["total_time_s"] * 15) + 1 == 16  # the start, one per step
+    page = (page_dir / "index.html").read_text()
+    assert page.count("<tr data-track") == 2 and 'data-entry="fast &lt;b&gt;"' in page  # names are escaped
+    for name in [*(f"replays/{gif}" for gif in replays.values()), "leaderboard-oval.png"]:
+        assert f'src="{name}"' in page  # relative: the folder can move
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no {CHROMIUM} (Debian: apt-get install chromium)")
+def test_page_loads_in_chromium_with_no_error_and_every_entry(page_dir, tmp_path):
+    check = [sys.executable, str(Path(__file__).parents[1] / "scripts" / "check_leaderboard_page.py")]
+    run = subprocess.run([*check, str(page_dir)], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0 and run.stdout.startswith("ok: "), run.stdout + run.stderr
+    broken = tmp_path / "broken"  # the check fails a page with a missing image or a row too few
+    shutil.copytree(page_dir, broken)
+    (broken / "replays" / "oval-2-pure-pursuit_1.gif").unlink()
+    page = (broken / "index.html").read_text()
+    (broken / "index.html").write_text(re.sub(r"<tr data-track=\"oval\" data-entry=\"pure.*?</tr>", "", page))
+    run = subprocess.run([*check, str(broken)], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 1
+    assert "1 script errors or images that failed to load" in run.stdout and "rows shown" in run.stdout

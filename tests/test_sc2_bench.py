@@ -60,3 +60,18 @@ def test_sb3_view_gives_supersuit_every_possible_agent_from_reset():
         obs, rewards, terminated, truncated, _ = vec.step(rng.integers(0, 18, len(obs)))
         assert obs.shape[0] == len(rewards) == len(inner.possible_agents)
         assert terminated.all() or truncated.all() or not (terminated.any() or truncated.any())
+
+
+def test_record_writes_each_agents_first_episode(tmp_path, monkeypatch, capsys):
+    from repaint_ma.apps import replay_sc2
+
+    written = {}  # GIF writing itself: tests/test_ux.py; here, which frames each replay gets (seconds, not minutes)
+    monkeypatch.setattr(replay_sc2, "write_sc2_gif", lambda frames, *args: written.setdefault(args[-1].name, frames))
+    assert main(["bench", "sc2", "--maps", "MoveToBeacon", "--episodes", "2", "--record", str(tmp_path)]) == 0
+    names = ["MoveToBeacon-random-seed0.gif", "MoveToBeacon-scripted-seed0.gif"]
+    assert capsys.readouterr().err.strip() == "written: " + ", ".join(str(tmp_path / n) for n in names)
+    first = envs.make("sc2/MoveToBeacon").backend.reset(seed=0).units  # episode 1 of each agent: seed 0
+    for name in names:
+        frames = written[name]
+        assert len(frames) == 241  # the start and one per agent step of a 240-step episode
+        assert np.array_equal(frames[0].units.x, first.x) and np.array_equal(frames[0].units.y, first.y)

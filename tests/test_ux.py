@@ -2,6 +2,7 @@
 reward check before a run, re-make commands that keep overrides, a light start-up."""
 
 import csv
+import itertools
 import re
 import shlex
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -66,6 +68,14 @@ env: {id: racing/single-car, kwargs: {track: oval, max_steps: 20}}
 reward: {file: REWARD}
 transfer: {mode: baseline}
 ppo: {num_envs: 1, steps_per_iteration: 16, epochs: 1, minibatch: 16}
+train: {iterations: 1, eval_episodes: 1}
+"""
+
+SC2 = """
+name: s
+env: {id: sc2/DefeatRoaches, kwargs: {backend: builtin, step_mul: 480}}
+transfer: {mode: baseline}
+ppo: {num_envs: 1, steps_per_iteration: 8, epochs: 1, minibatch: 8}
 train: {iterations: 1, eval_episodes: 1}
 """
 
@@ -160,7 +170,7 @@ def test_leaderboard_names_the_files_it_wrote(tmp_path, capsys):
     args = ["--track", "oval", "--entry", "bot:pure-pursuit@3", "--trials", "1", "--laps", "1", "--time-limit", "3"]
     assert main(["leaderboard", *args, "--out", str(tmp_path)]) == 0
     written = capsys.readouterr().err.strip()
-    names = ("leaderboard.csv", "leaderboard.json", "leaderboard-oval.png")
+    names = ("leaderboard.csv", "leaderboard.json", "leaderboard-oval.png", "index.html")
     assert written == "written: " + ", ".join(str(tmp_path / n) for n in names)
 
 
@@ -173,5 +183,48 @@ def test_eval_records_a_racing_replay_with_one_frame_per_step(tmp_path, capsys):
     capsys.readouterr()
     assert main(["eval", str(run), "--episodes", "1", "--record", str(tmp_path / "replays")]) == 0
     gif = tmp_path / "replays" / "r-seed0.gif"
-    assert f"replay: {gif} (7 frames, evaluation episode 1)" in capsys.readouterr().out
+    assert f"replay: {gif} (7 frames, evaluation episode 1, score " in capsys.readouterr().out
     assert Image.open(gif).n_frames == 7  # the start and one per control step of the 6-step episode
+
+
+def test_eval_records_an_sc2_replay_with_one_frame_per_step(tmp_path, capsys):
+    from PIL import Image
+
+    scenario = _write(tmp_path / "s.yaml", SC2)
+    run = tmp_path / "run"
+    assert main(["run", str(scenario), "--quiet", "--run-dir", str(run)]) == 0
+    capsys.readouterr()
+    replays = str(tmp_path / "replays")
+    assert main(["eval", str(run), "--episodes", "1", "--deterministic", "--record", replays]) == 0
+    out = capsys.readouterr().out
+    gif = tmp_path / "replays" / "s-seed0.gif"
+    score = re.search(r"score (\S+) ± 0.00 ", out)[1]  # the replay is evaluation episode 1, played again
+    assert f"replay: {gif} (5 frames, evaluation episode 1, score {score})" in out
+    assert Image.open(gif).n_frames == 5  # the start and one per agent step: 4 steps of 480 game loops
+
+
+def test_sc2_replay_reads_attacks_and_kills_from_the_frames():
+    import envs
+    from envs.sc2.frame import ENEMY, SELF
+    from envs.sc2.scripted import scripted_or_random
+    from repaint_ma.apps.replay_sc2 import FrameRecorder, read_step
+
+    env = envs.make("sc2/DefeatRoaches")
+    env.backend = recorder = FrameRecorder(env.backend)
+    act = scripted_or_random(env, "scripted", 0)
+    obs, _ = env.reset(seed=0)
+    for _ in range(25):
+        obs, *_ = env.step(act(obs))
+    frames = recorder.episodes[0]
+    assert len(frames) == 26
+    steps = [read_step(a.units, b.units, env.backend.step_mul) for a, b in itertools.pairwise(frames)]
+    assert sum(len(s.killed) for s in steps) > 0 and sum(len(s.attacks) for s in steps) > 0
+
+    def near(p: np.ndarray, points: np.ndarray) -> bool:
+        return bool(np.isclose(points, p).all(axis=1).any())
+
+    for before, after, step in zip(frames, frames[1:], steps, strict=False):
+        own, foe = (np.concatenate([np.c_[f.units.x, f.units.y][f.units.alliance == side] for f in (before, after)])
+                    for side in (SELF, ENEMY))  # fmt: skip
+        for shooter, target in step.attacks:  # each line joins a Marine and a Roach, one way or the other
+            assert (near(shooter, own) and near(target, foe)) or (near(shooter, foe) and near(target, own))

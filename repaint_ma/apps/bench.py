@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from envs.sc2 import units
@@ -113,10 +115,16 @@ def evaluate(env: Any, act: Callable[[Observations], dict[str, Any]], episodes: 
 
 
 def bench_sc2(
-    backend: str, episodes: int, seed: int, maps: tuple[str, ...] = MINIGAMES, policies: tuple[PolicyAgent, ...] = ()
+    backend: str,
+    episodes: int,
+    seed: int,
+    maps: tuple[str, ...] = MINIGAMES,
+    policies: tuple[PolicyAgent, ...] = (),
+    record: Path | None = None,
 ) -> dict[str, dict]:
     """Random, scripted and trained (``policies``, each on its own mini-game) mean scores on each
-    mini-game of ``maps``, with the SC2LE figures."""
+    mini-game of ``maps``, with the SC2LE figures; with ``record``, each agent's first episode on each
+    mini-game as the replay ``record/<MiniGame>-<agent>-seed<N>.gif`` (``row["replays"]``)."""
     import numpy as np
     import torch
 
@@ -126,6 +134,10 @@ def bench_sc2(
     results = {}
     for name in maps:
         env = envs.make(f"sc2/{name}", backend=backend)
+        if record is not None:
+            from repaint_ma.apps.replay_sc2 import FrameRecorder, write_sc2_gif
+
+            env.backend = recorder = FrameRecorder(env.backend)
         row: dict[str, Any] = {"backend": backend, "label": BACKEND_LABELS[backend], "episodes": episodes}
         players: list[tuple[str, Callable]] = [(kind, scripted_or_random(env, kind, seed)) for kind in AGENTS]
         for agent in policies:
@@ -138,6 +150,10 @@ def bench_sc2(
             scores = evaluate(env, act, episodes, seed)
             row[kind], row[f"{kind}_std"] = float(np.mean(scores)), float(np.std(scores))
             row[f"{kind}_max"] = float(np.max(scores))
+            if record is not None:
+                path = record / f"{name}-{kind}-seed{seed}.gif"
+                write_sc2_gif(recorder.episodes[-episodes], name, recorder.label, recorder.step_mul, path)
+                row.setdefault("replays", {})[kind] = str(path)
         row["sc2le"] = SC2LE[name]
         env.close()
         results[name] = row
@@ -182,6 +198,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "With --policy only those mini-games run",
     )
     parser.add_argument("--deterministic", action="store_true", help="trained agents take their most likely action")
+    parser.add_argument("--record", metavar="DIR", help="also write each agent's first episode per mini-game as a GIF")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -198,6 +215,10 @@ def main(args: argparse.Namespace) -> int:
         for entry in args.policy or ()
     )
     maps = tuple(args.maps or (dict.fromkeys(p.minigame for p in policies) if policies else MINIGAMES))
-    results = bench_sc2(args.backend, args.episodes, args.seed, maps, policies)
+    record = Path(args.record) if args.record else None
+    results = bench_sc2(args.backend, args.episodes, args.seed, maps, policies, record)
     print(json.dumps(results) if args.json else markdown(results, args.seed))
+    if record is not None:
+        replays = [path for row in results.values() for path in row["replays"].values()]
+        print(f"written: {', '.join(replays)}", file=sys.stderr)
     return 0

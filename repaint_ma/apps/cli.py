@@ -112,11 +112,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
           f"({policy_words(deterministic)}, {counted(len(scores), 'episode')}; min {np.min(scores):.2f}, "
           f"max {np.max(scores):.2f})")  # fmt: skip
     if args.record:
-        from repaint_ma.apps.replay import record_episode, write_gif
+        from repaint_ma.apps.replay import record
 
         path = Path(args.record) / f"{sc.name}-seed{args.seed}.gif"
-        frames = write_gif(record_episode(policy, sc, args.seed, deterministic), path)
-        print(f"replay: {path} ({frames} frames, evaluation episode 1)")
+        frames, score = record(policy, sc, args.seed, deterministic, path)
+        print(f"replay: {path} ({frames} frames, evaluation episode 1, score {score:.2f})")
     return 0
 
 
@@ -212,7 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="take the most likely action (default: as the run's evaluations did, train.eval_deterministic)",
     )
     act.add_argument("--stochastic", dest="deterministic", action="store_false", default=None, help="sample actions")
-    ev.add_argument("--record", metavar="DIR", help="also write the first episode as an animated GIF in DIR (racing)")
+    ev.add_argument(
+        "--record", metavar="DIR", help="also write the first episode as an animated GIF in DIR (racing, sc2)"
+    )
     ev.set_defaults(func=cmd_eval)
 
     va = sub.add_parser("validate", help="check scenario files without running them")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class RunResult:
     reward_sum: float = 0.0
     steps: int = 0
     path: list[tuple[float, float]] = field(default_factory=list)
+    replay: dict[str, Any] | None = None  # with ``record``: the race as ``replay.write_gif`` draws it
 
     @property
     def penalties(self) -> float:
@@ -121,12 +123,14 @@ class Entry:
 
 def race(
     entries: list[Entry], track: str, trial: int, laps: int, bots: int, time_limit: float, reward: Any = None,
-    start_offset: float = 0.0,
+    start_offset: float = 0.0, record: bool = False,
 ) -> list[RunResult]:  # fmt: skip
     """One race of ``entries`` (one car each) on ``track``, the grid ``start_offset`` metres past the
-    start line; bots drive extra cars. Returns one result per entry."""
+    start line; bots drive extra cars. Returns one result per entry; with ``record``, each holds the
+    race's replay (one frame at the start and one per control step)."""
     import envs
     from envs.racing.physics import CONTROL_HZ
+    from repaint_ma.apps.replay import racing_frame
 
     env = envs.make(
         "racing/multi-car", cars=len(entries), bots=bots, track=track, laps=laps,
@@ -138,7 +142,12 @@ def race(
     obs, infos = env.reset(seed=trial)
     results = [RunResult() for _ in entries]
     owner = {agent: i for i, agent in enumerate(env.possible_agents)}
-    while env.agents:
+    cars, frames = list(env.racing), []  # every car is on the track after the reset
+    while True:
+        if record:
+            frames.append(racing_frame(env, cars, frames[-1] if frames else None))
+        if not env.agents:
+            break
         actions: dict[str, Any] = {}
         for i, entry in enumerate(entries):
             mine = [a for a in env.agents if owner[a] == i]
@@ -155,15 +164,20 @@ def race(
                 r.lap_times.append(info["time"] - sum(r.lap_times))
                 r.laps = info["laps"]
             r.offtrack, r.crashes = info["resets"]["offtrack"], info["resets"]["crash"]
+    if record:
+        labels = [entries[car].name if car < len(entries) else "bot" for car in cars]
+        for r in results:
+            r.replay = {"track": env.track, "labels": labels, "frames": frames}
     env.close()
     return results
 
 
 def leaderboard(
     entries: list[Entry], tracks: list[str], race_kind: str, trials: int, laps: int, bots: int,
-    time_limit: float, reward: Any = None,
+    time_limit: float, reward: Any = None, record: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
-    """Per track, the ranked rows (best trial per entry) and each best run's driven line."""
+    """Per track, the ranked rows (best trial per entry) and each best run's driven line (``path``) and,
+    with ``record``, its race's replay (``replay``)."""
     from envs.racing.tracks import load_track
 
     out: dict[str, list[dict[str, Any]]] = {}
@@ -173,10 +187,10 @@ def leaderboard(
         for trial in range(trials):
             offset = trial * length / trials
             if race_kind == "head-to-head":
-                runs = race(entries, track, trial, laps, 0, time_limit, reward, offset)
+                runs = race(entries, track, trial, laps, 0, time_limit, reward, offset, record)
             else:
                 n_bots = bots if race_kind == "head-to-bot" else 0
-                runs = [race([e], track, trial, laps, n_bots, time_limit, reward, offset)[0] for e in entries]
+                runs = [race([e], track, trial, laps, n_bots, time_limit, reward, offset, record)[0] for e in entries]
             for i, run in enumerate(runs):
                 if best[i] is None or run.key() < best[i].key():
                     best[i] = run
@@ -190,7 +204,7 @@ def leaderboard(
                 "total_time_s": round(r.total_time, 3), "laps": r.laps, "progress_pct": round(r.progress, 1),
                 "offtrack": r.offtrack, "crashes": r.crashes, "penalty_s": r.penalties,
                 "mean_reward": round(r.reward_sum / r.steps, 4) if reward is not None and r.steps else None,
-                "path": r.path,
+                "path": r.path, "replay": r.replay,
             })  # fmt: skip
         out[Path(track).stem] = rows
     return out
@@ -255,11 +269,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=120.0, help="race seconds per run (default 120)")
     parser.add_argument("--reward", help="a DeepRacer reward file: report the mean reward per step under it")
     parser.add_argument("--format", choices=("md", "csv", "json"), default="md", help="what the terminal shows")
-    parser.add_argument("--out", help="folder for leaderboard.csv, leaderboard.json and a PNG per track")
+    parser.add_argument(
+        "--out", help="folder for leaderboard.csv, leaderboard.json, a PNG per track and index.html (the page)"
+    )
+    parser.add_argument(
+        "--record", metavar="DIR", help="also write each entry's best race on each track as an animated GIF in DIR"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the races; print the table; write CSV, JSON and plots to --out."""
+    """Run the races; print the table; write replays to --record and CSV, JSON, plots and the page to --out."""
     from envs.racing.rewards import RewardFunctionError, load_reward
     from envs.racing.tracks import load_track
 
@@ -279,8 +298,11 @@ def main(args: argparse.Namespace) -> int:
         except RewardFunctionError as err:
             raise UsageError(f"--reward {args.reward}: {err}") from None
     entries = [Entry(spec) for spec in args.entry]
-    board = leaderboard(entries, args.track, args.race, args.trials, args.laps, args.bots, args.time_limit, reward)
-    flat = [{k: v for k, v in row.items() if k != "path"} for rows in board.values() for row in rows]
+    record = Path(args.record) if args.record else None
+    board = leaderboard(
+        entries, args.track, args.race, args.trials, args.laps, args.bots, args.time_limit, reward, record is not None
+    )
+    flat = [{k: v for k, v in row.items() if k not in ("path", "replay")} for rows in board.values() for row in rows]
     if args.format == "json":
         print(json.dumps(flat))
     elif args.format == "csv":
@@ -289,17 +311,45 @@ def main(args: argparse.Namespace) -> int:
             print(",".join(str(row[c]) for c in ["track", *COLUMNS]))
     else:
         print(markdown(board, args.race))
+    written = write_replays(board, record) if record is not None else {}
+    files = list(written.values())
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "leaderboard.json").write_text(json.dumps(flat, indent=1))
-        with open(out / "leaderboard.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, ["track", *COLUMNS])
-            writer.writeheader()
-            writer.writerows(flat)
-        written = [out / "leaderboard.csv", out / "leaderboard.json"]
-        for track, rows in zip(args.track, board.values(), strict=True):
-            written.append(out / f"leaderboard-{Path(track).stem}.png")
-            plot_lines(track, rows, written[-1])
-        print(f"written: {', '.join(map(str, written))}", file=sys.stderr)
+        files = write_out(Path(args.out), args.track, board, flat, args.race, written) + files
+    if files:
+        print(f"written: {', '.join(map(str, files))}", file=sys.stderr)
     return 0
+
+
+def write_replays(board: dict[str, list[dict[str, Any]]], record: Path) -> dict[tuple[str, int], Path]:
+    """Each row's race as ``record/<track>-<rank>-<entry>.gif``; returns the GIF of each ``(track, rank)``."""
+    from repaint_ma.apps.replay import write_gif
+
+    written = {}
+    for track, rows in board.items():
+        for row in rows:
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", row["entry"])
+            written[track, row["rank"]] = record / f"{track}-{row['rank']}-{name}.gif"
+            write_gif(row["replay"], written[track, row["rank"]])
+    return written
+
+
+def write_out(
+    out: Path, tracks: list[str], board: dict[str, list[dict[str, Any]]], flat: list[dict[str, Any]], race_kind: str,
+    replays: dict[tuple[str, int], Path],
+) -> list[Path]:  # fmt: skip
+    """Write the CSV, the JSON, each track's driven lines and the page (linking ``replays``) to ``out``;
+    returns the files written."""
+    from repaint_ma.apps.leaderboard_page import write_page
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "leaderboard.json").write_text(json.dumps(flat, indent=1))
+    with open(out / "leaderboard.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, ["track", *COLUMNS])
+        writer.writeheader()
+        writer.writerows(flat)
+    images = {}
+    for track, (name, rows) in zip(tracks, board.items(), strict=True):
+        images[name] = out / f"leaderboard-{name}.png"
+        plot_lines(track, rows, images[name])
+    page = write_page(out, board, race_kind, COLUMNS, images, replays)
+    return [out / "leaderboard.csv", out / "leaderboard.json", *images.values(), page]
