@@ -148,6 +148,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert_policy(args: argparse.Namespace) -> int:
+    from repaint_ma.checkpoint import CHECKPOINT, convert_file
+
+    for path in map(Path, args.paths):
+        files = [path / n for n in ("policy.pt", CHECKPOINT) if (path / n).is_file()] if path.is_dir() else [path]
+        if not files or not files[0].is_file():
+            raise UsageError(f"{path}: no policy.pt or {CHECKPOINT} to convert")
+        for file in files:
+            print(f"{file}: {convert_file(file)}")
+    return 0
+
+
 def _command_module(sub: argparse._SubParsersAction, name: str, module: str, help_: str) -> None:
     """A sub-command that lives in its own module: ``add_arguments(parser)`` and ``main(args) -> int``."""
     mod = importlib.import_module(module)
@@ -203,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", help="folder holding compare outputs (summary.json files)")
     rep.add_argument("--out", default="docs/results.md")
     rep.set_defaults(func=cmd_report)
+    cv = sub.add_parser(
+        "convert-policy",
+        help="rewrite old-format policy.pt / checkpoint.pt files in the safe format (RUNS their code: trusted files only)",
+    )
+    cv.add_argument("paths", nargs="+", help="policy.pt or checkpoint.pt files, or folders holding them")
+    cv.set_defaults(func=cmd_convert_policy)
     # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
     _command_module(sub, "bench", "repaint_ma.apps.bench", "benchmarks of agents on the SC2 mini-games")
     _command_module(sub, "leaderboard", "repaint_ma.apps.leaderboard", "rank racing policies and bots on tracks")
