@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import torch
 
-from repaint_ma.errors import PolicyFileError
+from repaint_ma.errors import PolicyFileError, WriteError
 
 CHECKPOINT = "checkpoint.pt"
 POLICY_FORMAT = "repaint-policy/2"
@@ -30,18 +30,25 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> None:
     """``write(file)`` to a temporary file, fsync, then rename: a reader never sees half a file.
 
     The temporary name is unique (two writers never share it) and is removed if the write fails.
+
+    Raises:
+        WriteError: the file could not be written (read-only dir, full disk); what was at ``path`` is kept.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as err:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise WriteError(f"{path}: cannot write ({err.strerror or err}); the file as it was is kept") from None
         raise
 
 
@@ -91,7 +98,8 @@ def _numpy_state(state: tuple) -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     torch.set_rng_state(state["torch"])
     n = state["numpy"]
-    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    keys = n["keys"].numpy().astype(np.uint32)
+    np.random.set_state((n["kind"], keys, n["pos"], n["has_gauss"], n["cached_gaussian"]))
     random.setstate(state["python"])
 
 

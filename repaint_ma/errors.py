@@ -29,3 +29,7 @@ class UsageError(UserError):
 
 class PolicyFileError(UserError):
     """A policy or checkpoint file that is not loaded: unreadable, corrupt, or in the old pickled format."""
+
+
+class WriteError(UserError):
+    """A file that could not be written (read-only or full disk); what was there before is kept."""

@@ -61,7 +61,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume and not args.run_dir:
         argv += ["--run-dir", str(run_dir)]
     command = "repaint " + shlex.join(argv)
-    res = train(sc, run_dir, resume=args.resume, progress=not args.quiet, command=command)
+    res = train(
+        sc, run_dir, args.resume, not args.quiet, command, overwrite=args.overwrite, allow_changed=args.allow_changed
+    )
     final = f"{res.final_score:.2f}" if res.final_score is not None else "-"
     print(f"run dir: {res.run_dir}\nfinal score: {final}  K (iterations to target): {res.K}  wall: {res.wall_s:.0f}s")
     return 0
@@ -186,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override train.seed")
     run.add_argument("--run-dir", help="run directory (default runs/<scenario>/<mode>-seed<N>-<time>)")
     run.add_argument("--resume", action="store_true", help="continue from the run dir's last checkpoint")
+    run.add_argument("--overwrite", action="store_true", help="start over in a run dir that holds a run")
+    run.add_argument(
+        "--allow-changed",
+        action="append",
+        metavar="KEY",
+        help="--resume although KEY (e.g. ppo.lr) differs from the stored config (recorded in metrics.csv)",
+    )
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser("eval", help="evaluate a run dir or its policy.pt, or a scenario's teacher on its target")
@@ -217,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.set_defaults(func=cmd_report)
     cv = sub.add_parser(
         "convert-policy",
-        help="rewrite old-format policy.pt / checkpoint.pt files in the safe format (RUNS their code: trusted files only)",
+        help="rewrite old-format policy.pt / checkpoint.pt files in the safe format (runs their code: trusted only)",
     )
     cv.add_argument("paths", nargs="+", help="policy.pt or checkpoint.pt files, or folders holding them")
     cv.set_defaults(func=cmd_convert_policy)
