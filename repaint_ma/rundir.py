@@ -51,6 +51,8 @@ class RunDirLock:
         f.write(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
         f.flush()
         self.file = f
+        for leftover in self.run_dir.glob("*.tmp"):  # half-written by a run killed mid-write (atomic_write)
+            leftover.unlink(missing_ok=True)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -236,13 +236,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _is_user_error(err: Exception) -> bool:
+    """The library's user errors, and the envs' (a reward file, a track: ``envs`` does not import the library)."""
+    from envs.errors import EnvInputError
+
+    return isinstance(err, UserError | EnvInputError)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     args.argv = argv
     try:
         return args.func(args)
-    except UserError as err:
+    except Exception as err:
+        if not _is_user_error(err):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
