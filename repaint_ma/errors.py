@@ -25,3 +25,11 @@ class TeacherError(UserError):
 
 class UsageError(UserError):
     """Bad command-line input other than a scenario file (e.g. a run dir without a policy)."""
+
+
+class PolicyFileError(UserError):
+    """A policy or checkpoint file that is not loaded: unreadable, corrupt, or in the old pickled format."""
+
+
+class WriteError(UserError):
+    """A file that could not be written (read-only or full disk); what was there before is kept."""

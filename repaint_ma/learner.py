@@ -23,11 +23,13 @@ import numpy as np
 import torch
 import yaml
 
-from repaint_ma import repaint
+from repaint_ma import repaint, rundir
 from repaint_ma.checkpoint import load_checkpoint, save_checkpoint, set_rng_state
+from repaint_ma.errors import UsageError, UserError
 from repaint_ma.networks import ActorCritic, save_policy
 from repaint_ma.progress import IterationProgress, counted
 from repaint_ma.rollout import Rollout, collect, compute_gae, evaluate, stream_seed
+from repaint_ma.rundir import RunDirLock
 from repaint_ma.runlog import MetricsLog, iterations_to_target, plot_curve
 from repaint_ma.scenario import PPOSpec, Scenario
 from repaint_ma.teacher import Teacher, load_scenario_teacher
@@ -36,7 +38,7 @@ from repaint_ma.workers import TeacherRollouts, make_vec
 Batch = dict[str, torch.Tensor]  # a flat batch of valid samples (CleanRL's b_obs, b_actions, ...)
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(UserError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
 
@@ -223,20 +225,32 @@ def train(
     progress: bool = True,
     command: str | None = None,
     label: str = "",
+    overwrite: bool = False,
+    allow_changed: list[str] | None = None,
 ) -> RunResult:
     """Train the scenario's student in ``run_dir`` (resuming from its checkpoint if asked).
 
     ``command`` is recorded in the run's card as the way to re-make it (a teacher's recipe). With
     ``progress``, each iteration is reported on standard output (``repaint_ma.progress``), its line
-    headed by ``label`` and the run's scenario, mode and seed.
+    headed by ``label`` and the run's scenario, mode and seed. The run holds ``run_dir``'s lock
+    throughout; a new run refuses a dir holding one unless ``overwrite``; a resume refuses a scenario
+    that differs from the stored one except in the keys of ``allow_changed`` (recorded in metrics.csv).
 
     Raises:
         TrainingDiverged: a loss became NaN or infinite (the message names the iteration and checkpoint).
+        UsageError: the run dir is in use, holds another run, or does not match the resumed scenario.
+        WriteError: the run dir cannot be written.
     """
+    with RunDirLock(run_dir):
+        changes = rundir.prepare(run_dir, sc.to_dict(), resume, overwrite, allow_changed or [])
+        return _train(sc, run_dir, resume, progress, command, label, changes)
+
+
+def _train(
+    sc: Scenario, run_dir: Path, resume: bool, progress: bool, command: str | None, label: str, changes: str
+) -> RunResult:
     ppo, tr, mode = sc.ppo, sc.train, sc.transfer.mode
-    run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(tr.seed)
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(sc.to_dict(), sort_keys=False))
     vec = make_vec(sc, ppo.num_envs)
     eval_vec = make_vec(sc, tr.eval_episodes, autoreset=False)
     student = ActorCritic(vec.obs_dim, vec.action_space, ppo.hidden, ppo.norm_obs, ppo.init_log_std)
@@ -294,6 +308,7 @@ def train(
             **stats,
             "sps": num_steps * ppo.num_envs / (time.time() - t_iter),
             "wall_s": time.time() - t_start,
+            "changed": changes if k == start else None,
         }
         log.write(row)
         if k % tr.checkpoint_every == 0 or k == tr.iterations:
@@ -334,9 +349,13 @@ def _resume(
     state = load_checkpoint(run_dir)
     if state is None:
         return 1, 0, 0.0
-    student.load_state_dict(state["model"])
-    actor_opt.load_state_dict(state["actor_opt"])
-    critic_opt.load_state_dict(state["critic_opt"])
+    try:
+        student.load_state_dict(state["model"])
+        actor_opt.load_state_dict(state["actor_opt"])
+        critic_opt.load_state_dict(state["critic_opt"])
+    except (KeyError, ValueError, RuntimeError) as err:  # e.g. ppo.hidden or the env changed (--allow-changed)
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UsageError(f"{run_dir / 'checkpoint.pt'}: does not fit the scenario's network ({first})") from None
     set_rng_state(state["rng"])
     return state["iteration"] + 1, state["env_steps"], state["wall_s"]
 

@@ -16,8 +16,9 @@ import torch
 from gymnasium import spaces
 from torch import nn
 
-from repaint_ma.checkpoint import atomic_save
+from repaint_ma.checkpoint import POLICY_FORMAT, atomic_save, safe_load
 from repaint_ma.distributions import ActionHead, Distribution
+from repaint_ma.errors import PolicyFileError
 
 
 class RunningMeanStd(nn.Module):
@@ -126,14 +127,49 @@ class ActorCritic(nn.Module):
         return self.act(self.normalize(raw_obs), mask, deterministic)
 
 
-def save_policy(model: ActorCritic, path: str | Path, extra: dict[str, Any] | None = None) -> None:
-    """Write the policy (architecture, weights, obs statistics) in the format teachers use."""
-    atomic_save({"config": model.config, "state_dict": model.state_dict(), **(extra or {})}, path)
+def space_to_data(space: spaces.Space) -> dict[str, Any]:
+    """An action space as plain data (what a policy file stores instead of a pickled ``Space``)."""
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, spaces.MultiDiscrete):
+        return {"type": "MultiDiscrete", "nvec": np.asarray(space.nvec).tolist()}
+    if isinstance(space, spaces.Box):
+        return {"type": "Box", "low": space.low.tolist(), "high": space.high.tolist(), "dtype": str(space.dtype)}
+    raise TypeError(f"unsupported action space {space}: use Discrete, MultiDiscrete or Box")
+
+
+def space_from_data(data: dict[str, Any]) -> spaces.Space:
+    """The inverse of :func:`space_to_data`."""
+    if data["type"] == "Discrete":
+        return spaces.Discrete(data["n"], start=data["start"])
+    if data["type"] == "MultiDiscrete":
+        return spaces.MultiDiscrete(data["nvec"])
+    dtype = np.dtype(data["dtype"])
+    return spaces.Box(np.asarray(data["low"], dtype), np.asarray(data["high"], dtype), dtype=dtype)
+
+
+def policy_data(model: ActorCritic) -> dict[str, Any]:
+    """A policy file's contents: the architecture as plain data and the weights (with obs statistics)."""
+    config = {**model.config, "action_space": space_to_data(model.config["action_space"])}
+    return {"format": POLICY_FORMAT, "config": config, "state_dict": model.state_dict()}
+
+
+def save_policy(model: ActorCritic, path: str | Path) -> None:
+    """Write the policy file teachers use: tensors and plain data only, so loading it runs no code."""
+    atomic_save(policy_data(model), path)
 
 
 def load_policy(path: str | Path) -> tuple[ActorCritic, dict[str, Any]]:
-    """Load ``save_policy``'s file; returns the model (eval mode) and the whole saved dict."""
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    model = ActorCritic(**blob["config"])
-    model.load_state_dict(blob["state_dict"])
+    """Load ``save_policy``'s file (with ``torch.load(weights_only=True)``); returns the model (eval mode)
+    and the whole saved dict.
+
+    Raises:
+        PolicyFileError: the file is unreadable, not a policy, or in the old format that pickled Python objects.
+    """
+    blob = safe_load(path, POLICY_FORMAT)
+    try:
+        model = ActorCritic(**{**blob["config"], "action_space": space_from_data(blob["config"]["action_space"])})
+        model.load_state_dict(blob["state_dict"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as err:
+        raise PolicyFileError(f"{path}: not a usable policy file ({type(err).__name__}: {err})") from None
     return model.eval(), blob

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,11 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from repaint_ma.checkpoint import atomic_write
+from repaint_ma.errors import WriteError
+
 COLUMNS = [
     "iteration", "env_steps", "agent_samples", "teacher_steps", "score", "train_score", "beta",
     "ins_coef", "selected_frac", "adv_teacher_mean", "loss_clip", "loss_ks", "loss_ins", "value_loss",
-    "entropy", "approx_kl", "clipfrac", "sps", "wall_s",
+    "entropy", "approx_kl", "clipfrac", "sps", "wall_s", "changed",
 ]  # fmt: skip
+TEXT_COLUMNS = ("changed",)  # the scenario keys a resume was allowed to change (--allow-changed), on its first row
 # TensorBoard tags, grouped as in CleanRL; every tag is also a metrics.csv column.
 TB_TAGS = {
     "score": "charts/score", "train_score": "charts/train_score", "sps": "charts/sps",
@@ -27,23 +32,36 @@ TB_TAGS = {
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Rows of a metrics.csv; empty cells become None, numbers become floats."""
+    """Rows of a metrics.csv; empty cells become None, numbers become floats (text columns stay text)."""
     if not path.is_file():
         return []
     with open(path, newline="") as f:
-        return [{k: float(v) if v not in ("", None) else None for k, v in row.items()} for row in csv.DictReader(f)]
+        return [{k: _cell(k, v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def _cell(key: str, value: str | None) -> Any:
+    if value in ("", None):
+        return None
+    return value if key in TEXT_COLUMNS else float(value)
 
 
 class MetricsLog:
-    """Appends one row per iteration; on resume, drops rows past the checkpoint's iteration."""
+    """Appends one row per iteration; on resume, drops rows past the checkpoint's iteration.
+
+    Rows already written are never truncated: dropping rows rewrites the file atomically (temp file + rename),
+    and a row that cannot be appended (full disk, file-size limit) is cut back, leaving the rows before it.
+    """
 
     def __init__(self, run_dir: Path, last_iteration: int = 0, tensorboard: bool = True) -> None:
         self.path = run_dir / "metrics.csv"
-        kept = [r for r in read_metrics(self.path) if r["iteration"] <= last_iteration]
-        with open(self.path, "w", newline="") as f:
-            writer = csv.DictWriter(f, COLUMNS)
+        rows = read_metrics(self.path)
+        kept = [r for r in rows if r["iteration"] <= last_iteration]
+        if len(kept) < len(rows) or _header(self.path) != COLUMNS:
+            text = io.StringIO()
+            writer = csv.DictWriter(text, COLUMNS)
             writer.writeheader()
             writer.writerows({k: _fmt(r.get(k)) for k in COLUMNS} for r in kept)
+            atomic_write(self.path, lambda f: f.write(text.getvalue().encode()))
         self.rows = kept
         self.tb = None
         if tensorboard:
@@ -52,9 +70,19 @@ class MetricsLog:
             self.tb = SummaryWriter(str(run_dir / "tb"), purge_step=last_iteration + 1)
 
     def write(self, row: dict[str, Any]) -> None:
+        """Append ``row``.
+
+        Raises:
+            WriteError: the row could not be written; the file holds the rows before it.
+        """
         with open(self.path, "a", newline="") as f:
-            csv.DictWriter(f, COLUMNS).writerow({k: _fmt(row.get(k)) for k in COLUMNS})
-            f.flush()
+            size = f.tell()
+            try:
+                csv.DictWriter(f, COLUMNS).writerow({k: _fmt(row.get(k)) for k in COLUMNS})
+                f.flush()
+            except OSError as err:
+                f.truncate(size)  # drop the part of this row that made it to disk
+                raise WriteError(f"{self.path}: cannot append iteration {row['iteration']} ({err.strerror})") from None
         self.rows.append(row)
         if self.tb is not None:
             for key, tag in TB_TAGS.items():
@@ -64,6 +92,13 @@ class MetricsLog:
     def close(self) -> None:
         if self.tb is not None:
             self.tb.close()
+
+
+def _header(path: Path) -> list[str] | None:
+    if not path.is_file():
+        return None
+    with open(path, newline="") as f:
+        return next(csv.reader(f), None)
 
 
 def _fmt(value: Any) -> str:

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import json
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,6 +23,38 @@ import yaml
 from repaint_ma.errors import ScenarioError
 
 MODES = ("baseline", "ks", "it", "repaint")
+MAX_LAYER = 65536  # ppo.hidden: units per layer
+MAX_VALUES = 1_000_000  # values in a scenario once its YAML aliases are expanded (an "alias bomb" has billions)
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, plus: ``3e-4`` is a number (YAML 1.1 wants ``3.0e-4``), and a bound on the values
+    that aliases expand to."""
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None, None, f"the YAML aliases expand to more than {MAX_VALUES} values", node.start_mark
+            )
+        return node
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` holds with every alias expanded (each shared node counted once per use)."""
+    if id(node) not in sizes:
+        children = [n for item in node.value for n in (item if isinstance(item, tuple) else (item,))]
+        sizes[id(node)] = 1 + sum(_expanded_size(n, sizes) for n in children) if node.id != "scalar" else 1
+    return sizes[id(node)]
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789")
+)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)
 
 
 def _opt(default: Any, **meta: Any) -> Any:
@@ -79,10 +112,10 @@ class TransferSpec:
 
 @dataclass
 class PPOSpec:
-    steps_per_iteration: int = _opt(2048, ge=1)
-    epochs: int = _opt(10, ge=1)
+    steps_per_iteration: int = _opt(2048, ge=1, le=10_000_000)
+    epochs: int = _opt(10, ge=1, le=10_000)
     minibatch: int = _opt(256, ge=1)
-    lr: float = _opt(3.0e-4, gt=0.0)
+    lr: float = _opt(3.0e-4, gt=0.0, le=1.0)
     gamma: float = _opt(0.99, ge=0.0, le=1.0)
     gae_lambda: float = _opt(0.95, ge=0.0, le=1.0)
     clip: float = _opt(0.2, gt=0.0)
@@ -90,8 +123,8 @@ class PPOSpec:
     vf_coef: float = _opt(0.5, gt=0.0)
     max_grad_norm: float = _opt(0.5, gt=0.0)
     hidden: list[int] = _opt([64, 64])
-    num_envs: int = _opt(4, ge=1)
-    workers: int = _opt(0, ge=0)  # rollout workers; 0 steps the envs in the learner's process
+    num_envs: int = _opt(4, ge=1, le=4096)
+    workers: int = _opt(0, ge=0, le=1024)  # rollout workers; 0 steps the envs in the learner's process
     backend: str = _opt("local", choices=("local", "ray"))  # where workers run: processes or Ray actors
     ray_address: str | None = _opt(None)  # join this Ray cluster (e.g. "ray://head:10001"); None: local Ray
     sample_in_workers: bool = _opt(False)  # workers roll whole rollouts with a policy copy (workers.py)
@@ -104,10 +137,10 @@ class PPOSpec:
 
 @dataclass
 class TrainSpec:
-    iterations: int = _opt(100, ge=1)
+    iterations: int = _opt(100, ge=1, le=10_000_000)
     target_score: float | None = _opt(None)
     eval_every: int = _opt(1, ge=1)
-    eval_episodes: int = _opt(10, ge=1)
+    eval_episodes: int = _opt(10, ge=1, le=100_000)
     eval_deterministic: bool = _opt(False)  # False: evaluate the stochastic policy as it acts
     smooth: int = _opt(3, ge=1)
     seed: int = _opt(0, ge=0)
@@ -169,8 +202,8 @@ def _check_scalar(value: Any, tp: Any, src: str, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ScenarioError(src, key, f"expected a number, got {value!r}")
-        if math.isnan(value):
-            raise ScenarioError(src, key, "expected a number, got NaN")
+        if (isinstance(value, int) and abs(value) > 1e300) or not math.isfinite(value):
+            raise ScenarioError(src, key, f"expected a finite number, got {str(value)[:20]}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -241,8 +274,10 @@ def _convert(value: Any, tp: Any, meta: typing.Mapping[str, Any], src: str, key:
 
 def _check_semantics(sc: Scenario, src: str) -> None:
     """Checks that span several keys or touch the file system."""
-    if not sc.name:
-        raise ScenarioError(src, "name", "expected a non-empty scenario name")
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", sc.name) or ".." in sc.name:
+        raise ScenarioError(
+            src, "name", f"expected a name of letters, digits, '_', '-' and '.' (it names a folder), got {sc.name!r}"
+        )
     import envs  # the registry only; no env is built here
 
     if sc.env.id not in envs.registered_ids():
@@ -271,8 +306,10 @@ def _check_semantics(sc: Scenario, src: str) -> None:
             _check_range(sc.teacher.adapter, {"choices": tuple(ADAPTERS)}, src, "teacher.adapter")
     if sc.ppo.steps_per_iteration < sc.ppo.num_envs:
         raise ScenarioError(src, "ppo.steps_per_iteration", f"expected >= ppo.num_envs ({sc.ppo.num_envs})")
-    if not sc.ppo.hidden or any(h < 1 for h in sc.ppo.hidden):
-        raise ScenarioError(src, "ppo.hidden", f"expected a list of positive layer sizes, got {sc.ppo.hidden}")
+    if not sc.ppo.hidden or any(not 1 <= h <= MAX_LAYER for h in sc.ppo.hidden) or len(sc.ppo.hidden) > 64:
+        raise ScenarioError(
+            src, "ppo.hidden", f"expected a list of at most 64 layer sizes in 1..{MAX_LAYER}, got {sc.ppo.hidden}"
+        )
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any, src: str) -> None:
@@ -291,7 +328,10 @@ def parse_override(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ScenarioError("--set", text, "expected KEY=VALUE, e.g. ppo.lr=1e-3")
     key, raw = text.split("=", 1)
-    return key.strip(), yaml.safe_load(raw)
+    try:
+        return key.strip(), _yaml(raw)
+    except yaml.YAMLError:
+        return key.strip(), raw
 
 
 def from_dict(data: Any, source: str = "<dict>", overrides: dict[str, Any] | None = None) -> Scenario:
@@ -319,11 +359,15 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and validate a scenario file. Raises ``ScenarioError`` on any bad input."""
     src = str(path)
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise ScenarioError(src, "", f"cannot read the file ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise ScenarioError(src, "", f"not UTF-8 text (byte {err.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = _yaml(text)
+    except RecursionError:
+        raise ScenarioError(src, "", "YAML nested too deeply") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

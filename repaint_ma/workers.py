@@ -22,6 +22,7 @@ Two ways to act, both with one policy for every env and agent:
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -211,11 +212,27 @@ class SamplingVecEnv(ShardedVecEnv):
                 for score in scores]  # fmt: skip
 
 
+class _Failed:
+    """A worker's exception, sent back for the learner's process to raise (one error, no worker traceback)."""
+
+    def __init__(self, err: Exception) -> None:
+        self.err = err
+
+
 def _serve(conn: Connection, build: Build, num_envs: int, offset: int) -> None:
-    shard = Shard(build, num_envs, offset)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the learner's to handle; it closes the workers
+    try:
+        shard = Shard(build, num_envs, offset)
+    except Exception as err:
+        conn.send(_Failed(err))
+        return
     while True:
         method, args = conn.recv()
-        conn.send(getattr(shard, method)(*args))
+        try:
+            conn.send(getattr(shard, method)(*args))
+        except Exception as err:
+            conn.send(_Failed(err))
+            return
         if method == "close":
             return
 
@@ -237,7 +254,11 @@ class ProcessShards:
     def call_all(self, method: str, args: list[tuple]) -> list[Any]:
         for conn, a in zip(self.conns, args, strict=True):
             conn.send((method, a))
-        return [conn.recv() for conn in self.conns]
+        replies = [conn.recv() for conn in self.conns]
+        for reply in replies:
+            if isinstance(reply, _Failed):
+                raise reply.err
+        return replies
 
     def shared(self, obj: Any) -> Any:
         return obj

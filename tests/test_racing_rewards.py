@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from envs.errors import EnvInputError
 from envs.racing import REWARDS, RewardFunctionError, load_reward, single_car
 from envs.racing.params import PARAM_KEYS
 
@@ -121,7 +122,7 @@ def test_broken_reward_file_is_a_clear_error(tmp_path, body, message):
     text = str(err.value)
     assert str(path) in text and message in text
     assert "all_wheels_on_track" in text and "waypoints" in text  # the keys it could have read
-    assert isinstance(err.value, RuntimeError)
+    assert isinstance(err.value, EnvInputError)  # a user error: the command prints one line
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
 from envs.racing.bots import PurePursuit
 from envs.racing.params import Placement, Progress, deepracer_params, place_on_track
 from envs.racing.physics import CONTROL_HZ, World
-from envs.racing.rewards import RewardFn, load_reward
+from envs.racing.rewards import REWARD_TIMEOUT_S, RewardFn, load_reward
 from envs.racing.tracks import Track, load_track
 
 GRID_GAP = 1.0  # metres between start-grid slots
@@ -76,6 +76,7 @@ class RacingEnv(ParallelEnv):
         action_space: "discrete" (DeepRacer grid) or "continuous".
         actions: the discrete grid, a list of {"steering_angle", "speed"} dicts.
         reward: built-in reward name, DeepRacer reward file ("f.py" or "f.py:fn") or callable.
+        reward_timeout_s: a reward file's import and each call stop the run after this many seconds (0: no bound).
         max_steps: control steps before truncation.
         laps: laps that finish a car's race.
         lidar_rays, lidar_range: number of rays over 360 degrees, and their length (m).
@@ -96,6 +97,7 @@ class RacingEnv(ParallelEnv):
         action_space: str = "discrete",
         actions: list[dict[str, float]] | None = None,
         reward: str | RewardFn = "centerline",
+        reward_timeout_s: float = REWARD_TIMEOUT_S,
         max_steps: int = 1000,
         laps: int = 1,
         lidar_rays: int = 16,
@@ -124,7 +126,7 @@ class RacingEnv(ParallelEnv):
         self.track: Track = load_track(track)
         self.n_cars, self.n_bots = cars, bots
         self.actions = Actions(action_space, actions)
-        self.reward_fn = load_reward(reward)
+        self.reward_fn = load_reward(reward, reward_timeout_s)
         self.max_steps, self.laps = max_steps, laps
         self.lidar_angles = (2 * np.pi * np.arange(lidar_rays) / lidar_rays + np.pi) % (2 * np.pi) - np.pi
         self.lidar_range = lidar_range

@@ -4,22 +4,33 @@
 DeepRacer reward file (``path.py`` or ``path.py:function_name``, default ``reward_function``) or
 a callable, and returns a ``CheckedReward`` that turns any failure of the user's code into a
 ``RewardFunctionError`` naming the source and the params keys.
+
+A reward file is code and runs with the user's rights (as in DeepRacer): trusted by design. It is bounded,
+not sandboxed: its import and each call stop after ``timeout_s`` seconds (in a process's main thread), and it
+gets a deep copy of ``params``, so it cannot change the env's state.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import difflib
 import importlib.util
 import math
 import numbers
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from envs.errors import EnvInputError
 
 Params = dict[str, Any]
 RewardFn = Callable[[Params], float]
 
+REWARD_TIMEOUT_S = 5.0  # default bound on a reward file's import and on each call
 MAX_SPEED = 4.0  # m/s, DeepRacer's top speed
 OFF_TRACK_REWARD = 1e-3
 
@@ -82,11 +93,31 @@ REWARDS: dict[str, RewardFn] = {
 DEFAULT_REWARD = "centerline"
 
 
-class RewardFunctionError(RuntimeError):
+class RewardFunctionError(EnvInputError):
     """A reward function could not be loaded, raised, or returned something other than a number."""
 
 
-def _load_file(spec: str) -> RewardFn:
+@contextlib.contextmanager
+def _time_limit(seconds: float, what: str) -> Iterator[None]:
+    """Raise ``RewardFunctionError`` naming ``what`` if the block runs longer than ``seconds`` (SIGALRM: only in the
+    main thread; elsewhere unbounded)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RewardFunctionError(f"{what} ran longer than {seconds:g} s (raise env.kwargs.reward_timeout_s)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _load_file(spec: str, timeout_s: float) -> RewardFn:
     path_text, _, name = spec.partition(".py:")
     path = Path(path_text if spec.endswith(".py") else path_text + ".py")
     name = name or "reward_function"
@@ -96,7 +127,10 @@ def _load_file(spec: str) -> RewardFn:
     assert module_spec is not None and module_spec.loader is not None
     module = importlib.util.module_from_spec(module_spec)
     try:
-        module_spec.loader.exec_module(module)
+        with _time_limit(timeout_s, f"reward file {path}: its import"):
+            module_spec.loader.exec_module(module)
+    except RewardFunctionError:
+        raise
     except SyntaxError as err:
         raise RewardFunctionError(f"reward file {path}, line {err.lineno}: syntax error: {err.msg}") from None
     except Exception as err:
@@ -110,15 +144,16 @@ def _load_file(spec: str) -> RewardFn:
 class CheckedReward:
     """A reward function plus the checks that make a user's mistake a clear error."""
 
-    def __init__(self, spec: str | os.PathLike | RewardFn) -> None:
+    def __init__(self, spec: str | os.PathLike | RewardFn, timeout_s: float = REWARD_TIMEOUT_S) -> None:
         spec = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
-        self.spec = spec
+        self.spec, self.timeout_s = spec, timeout_s
+        self.user_file = False  # a user's file gets a copy of params and a time limit per call
         if callable(spec):
             self.fn, self.source = spec, getattr(spec, "__name__", repr(spec))
         elif spec in REWARDS:
             self.fn, self.source = REWARDS[spec], f"built-in reward {spec!r}"
         elif ".py" in spec:
-            self.fn, self.source = _load_file(spec), f"reward file {spec}"
+            self.fn, self.source, self.user_file = _load_file(spec, timeout_s), f"reward file {spec}", True
         else:
             raise RewardFunctionError(
                 f"unknown reward {spec!r}: use one of {sorted(REWARDS)}, a path to a DeepRacer "
@@ -128,7 +163,13 @@ class CheckedReward:
     def __call__(self, params: Params) -> float:
         """The reward for one step's params, as a finite float."""
         try:
-            value = self.fn(params)
+            if self.user_file:
+                with _time_limit(self.timeout_s, f"{self.source}: a call"):
+                    value = self.fn(copy.deepcopy(params))
+            else:
+                value = self.fn(params)
+        except RewardFunctionError:
+            raise
         except KeyError as err:
             key = err.args[0] if err.args else None
             if not isinstance(key, str) or key in params:
@@ -148,9 +189,12 @@ class CheckedReward:
         return float(value)
 
     def __reduce__(self) -> tuple:
-        return (CheckedReward, (self.spec,))
+        return (CheckedReward, (self.spec, self.timeout_s))
 
 
-def load_reward(spec: str | os.PathLike | RewardFn | CheckedReward) -> CheckedReward:
-    """A checked reward function from a built-in name, a reward file path or a callable."""
-    return spec if isinstance(spec, CheckedReward) else CheckedReward(spec)
+def load_reward(
+    spec: str | os.PathLike | RewardFn | CheckedReward, timeout_s: float = REWARD_TIMEOUT_S
+) -> CheckedReward:
+    """A checked reward function from a built-in name, a reward file path or a callable (a file's import and
+    calls bounded by ``timeout_s`` seconds; 0: unbounded)."""
+    return spec if isinstance(spec, CheckedReward) else CheckedReward(spec, timeout_s)

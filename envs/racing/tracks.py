@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from envs.errors import EnvInputError
 from envs.racing.physics import CAR_WIDTH
 
 TRACKS_DIR = Path(__file__).parent / "tracks"
@@ -51,6 +52,10 @@ def _self_intersects(line: np.ndarray) -> bool:
     i, j = np.indices((n, n))
     near = (abs(i - j) <= 1) | (abs(i - j) == n - 1)
     return bool((hit & ~near).any())
+
+
+class TrackError(EnvInputError):
+    """A track that cannot be used: unknown name, unreadable or malformed waypoint file (naming the file)."""
 
 
 @dataclass
@@ -109,7 +114,7 @@ class Track:
             seg, _, lateral = self.project(line)
             clearance = abs(lateral) - np.where(lateral > 0, self.half_left[seg], self.half_right[seg])
             if clearance.min() < margin / 2:
-                raise ValueError(
+                raise TrackError(
                     f"track {self.name}: walls {margin} m outside the borders would come within "
                     f"{max(clearance.min(), 0.0):.2f} m of the track near waypoint {int(seg[clearance.argmin()])}; "
                     "use a smaller wall_margin, or None for no walls"
@@ -149,36 +154,36 @@ def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
     """
     array = np.asarray(array, dtype=float)
     if array.ndim != 2 or array.shape[1] != 6 or len(array) < 4:
-        raise ValueError(
+        raise TrackError(
             f"track {source}: expected a DeepRacer waypoint array of shape (N>=4, 6) "
             f"(centre x, y, inner x, y, outer x, y), got shape {array.shape}"
         )
     if not np.isfinite(array).all():
-        raise ValueError(f"track {source}: waypoints contain NaN or inf")
+        raise TrackError(f"track {source}: waypoints contain NaN or inf")
     steps = np.linalg.norm(np.diff(array[:, 0:2], axis=0), axis=1)
     spacing = float(np.median(steps))
     gap = float(np.linalg.norm(array[-1, 0:2] - array[0, 0:2]))
     if gap > 2 * spacing:
-        raise ValueError(
+        raise TrackError(
             f"track {source}: not a closed loop: the last centre point is {gap:.2f} m from the "
             f"first (waypoint spacing {spacing:.2f} m)"
         )
     if gap < 0.1 * spacing:
         array = array[:-1]
     if (np.linalg.norm(np.diff(array[:, 0:2], axis=0), axis=1) == 0).any():
-        raise ValueError(f"track {source}: repeated consecutive centre waypoints")
+        raise TrackError(f"track {source}: repeated consecutive centre waypoints")
     width = np.linalg.norm(array[:, 4:6] - array[:, 2:4], axis=1)
     if width.min() < CAR_WIDTH:
         i = int(width.argmin())
-        raise ValueError(
+        raise TrackError(
             f"track {source}: width {width[i]:.2f} m at waypoint {i} is narrower than the car ({CAR_WIDTH} m)"
         )
     inner, outer = array[:, 2:4], array[:, 4:6]
     for name, border in (("inner", inner), ("outer", outer)):
         if _self_intersects(border):
-            raise ValueError(f"track {source}: the {name} border intersects itself")
+            raise TrackError(f"track {source}: the {name} border intersects itself")
     if _crossings(*_segments(inner), *_segments(outer)).any():
-        raise ValueError(f"track {source}: the inner and outer borders cross")
+        raise TrackError(f"track {source}: the inner and outer borders cross")
     return array
 
 
@@ -186,15 +191,15 @@ def load_track(track: str | Path) -> Track:
     """A shipped track by name, or any DeepRacer ``.npy`` waypoint file by path.
 
     Raises:
-        ValueError: for an unknown name or a malformed file (the message names the file).
+        TrackError: for an unknown name or a malformed file (the message names the file).
     """
     path = Path(track)
     if path.suffix != ".npy":
         path = TRACKS_DIR / f"{track}.npy"
         if not path.exists():
-            raise ValueError(f"unknown track {track!r}: give a .npy path or one of {shipped_tracks()}")
+            raise TrackError(f"unknown track {track!r}: give a .npy path or one of {shipped_tracks()}")
     try:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as err:
-        raise ValueError(f"track {path}: cannot read a NumPy array ({err})") from err
+        raise TrackError(f"track {path}: cannot read a NumPy array ({err})") from err
     return Track(path.stem, validate_waypoints(array, str(path)))

@@ -70,7 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume and not args.run_dir:
         argv += ["--run-dir", str(run_dir)]
     command = "repaint " + shlex.join(argv)
-    res = train(sc, run_dir, resume=args.resume, progress=not args.quiet, command=command)
+    res = train(
+        sc, run_dir, args.resume, not args.quiet, command, overwrite=args.overwrite, allow_changed=args.allow_changed
+    )
     final = f"{res.final_score:.2f} ({res.score_means})" if res.final_score is not None else "-"
     print(f"run dir: {res.run_dir}\nfinal score: {final}")
     print(f"K (iterations to target): {_k_text(res.K, sc.train.target_score)}  wall: {res.wall_s:.0f}s")
@@ -172,6 +174,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convert_policy(args: argparse.Namespace) -> int:
+    from repaint_ma.checkpoint import CHECKPOINT, convert_file
+
+    for path in map(Path, args.paths):
+        files = [path / n for n in ("policy.pt", CHECKPOINT) if (path / n).is_file()] if path.is_dir() else [path]
+        if not files or not files[0].is_file():
+            raise UsageError(f"{path}: no policy.pt or {CHECKPOINT} to convert")
+        for file in files:
+            print(f"{file}: {convert_file(file)}")
+    return 0
+
+
 def _command_module(sub: argparse._SubParsersAction, name: str, module: str, help_: str) -> None:
     """A sub-command that lives in its own module: ``add_arguments(parser)`` and ``main(args) -> int``."""
     mod = importlib.import_module(module)
@@ -198,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override train.seed")
     run.add_argument("--run-dir", help="run directory (default runs/<scenario>/<mode>-seed<N>-<time>)")
     run.add_argument("--resume", action="store_true", help="continue from the run dir's last checkpoint")
+    run.add_argument("--overwrite", action="store_true", help="start over in a run dir that holds a run")
+    run.add_argument(
+        "--allow-changed",
+        action="append",
+        metavar="KEY",
+        help="--resume although KEY (e.g. ppo.lr) differs from the stored config (recorded in metrics.csv)",
+    )
     run.set_defaults(func=cmd_run)
 
     ev = sub.add_parser("eval", help="evaluate a run dir or its policy.pt, or a scenario's teacher on its target")
@@ -239,10 +260,23 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", help="folder holding compare outputs (summary.json files)")
     rep.add_argument("--out", required=True, help="the Markdown file to write (its plots go beside it, in img/)")
     rep.set_defaults(func=cmd_report)
+    cv = sub.add_parser(
+        "convert-policy",
+        help="rewrite old-format policy.pt / checkpoint.pt files in the safe format (runs their code: trusted only)",
+    )
+    cv.add_argument("paths", nargs="+", help="policy.pt or checkpoint.pt files, or folders holding them")
+    cv.set_defaults(func=cmd_convert_policy)
     # sub-commands in their own modules (keep their top-level imports light: no torch, no envs)
     _command_module(sub, "bench", "repaint_ma.apps.bench", "benchmarks of agents on the SC2 mini-games")
     _command_module(sub, "leaderboard", "repaint_ma.apps.leaderboard", "rank racing policies and bots on tracks")
     return p
+
+
+def _is_user_error(err: Exception) -> bool:
+    """The library's user errors, and the envs' (a reward file, a track: ``envs`` does not import the library)."""
+    from envs.errors import EnvInputError
+
+    return isinstance(err, UserError | EnvInputError)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     try:
         return args.func(args)
-    except UserError as err:
+    except Exception as err:
+        if not _is_user_error(err):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

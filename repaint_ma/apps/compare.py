@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from repaint_ma.checkpoint import atomic_write
-from repaint_ma.errors import ScenarioError
+from repaint_ma.errors import ScenarioError, UsageError
 from repaint_ma.learner import train
 from repaint_ma.progress import format_duration
+from repaint_ma.rundir import changed_keys, flatten
 from repaint_ma.scenario import MODES, Scenario, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
@@ -82,6 +83,7 @@ def run_compare(
         for mode in modes:
             result_file = out_dir / f"{mode}-seed{seed}.json"
             if result_file.is_file():
+                check_record(result_file, run_settings(sc, mode, seed))
                 continue
             shared = shared_baseline(sc, baseline_from, seed) if mode == "baseline" and baseline_from else None
             if shared is not None:
@@ -140,22 +142,45 @@ def format_k_value(k: int | None) -> str:
     return "not reached" if k is None else str(k)
 
 
+def run_settings(sc: Scenario, mode: str, seed: int) -> dict[str, Any]:
+    """What a (mode, seed) run's record depends on, as dotted keys: its scenario less the name (and, for a
+    baseline, less the teacher and transfer settings it does not see)."""
+    keys = flatten(_run_scenario(sc, mode, seed).to_dict())
+    unseen = ("name", "teacher", "transfer") if mode == "baseline" else ("name",)
+    return {k: v for k, v in keys.items() if k.split(".")[0] not in unseen}
+
+
+def check_record(path: Path, settings: dict[str, Any]) -> None:
+    """Raise ``UsageError`` if the record at ``path`` was made with other settings than ``settings``."""
+    stored = json.loads(path.read_text()).get("settings")
+    if stored is None:
+        raise UsageError(f"{path}: a record without its settings (an older compare); remove it to re-run, or use --out")
+    diff = changed_keys(stored, settings)
+    if diff:
+        shown = "; ".join(f"{k}: {old!r} here, {new!r} now" for k, (old, new) in diff.items())
+        raise UsageError(f"{path}: made with other settings ({shown}); use another --out, or remove it to re-run")
+
+
+def _run_scenario(sc: Scenario, mode: str, seed: int) -> Scenario:
+    return dataclasses.replace(
+        sc, transfer=dataclasses.replace(sc.transfer, mode=mode), train=dataclasses.replace(sc.train, seed=seed)
+    )
+
+
 def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool, label: str = "") -> None:
     """Train ``sc`` in ``mode`` with ``seed`` (resuming its run dir) and write ``<mode>-seed<seed>.json``.
 
     The run's card records the ``repaint run`` command that re-makes it, with the compare's overrides.
     """
-    run_sc = dataclasses.replace(
-        sc, transfer=dataclasses.replace(sc.transfer, mode=mode), train=dataclasses.replace(sc.train, seed=seed)
-    )
     run_dir = out_dir / "runs" / f"{mode}-seed{seed}"
     argv = [sc.source, *sc.override_args(skip=("transfer.mode", "train.seed"))]
     command = "repaint run " + shlex.join([*argv, "--mode", mode, "--seed", str(seed), "--run-dir", str(run_dir)])
-    res = train(run_sc, run_dir, resume=True, progress=progress, command=command, label=label)
+    res = train(_run_scenario(sc, mode, seed), run_dir, resume=True, progress=progress, command=command, label=label)
     record = {
         "scenario": sc.name, "mode": mode, "seed": seed, "K": res.K,
         "final_score": res.final_score, "wall_s": res.wall_s,
         "curve": {"iteration": res.iterations, "score": res.scores},
+        "settings": run_settings(sc, mode, seed),
     }  # fmt: skip
     _write_json(out_dir / f"{mode}-seed{seed}.json", record)
 

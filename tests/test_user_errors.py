@@ -1,0 +1,131 @@
+"""Issue 23: every user error is one line and exit code 2, no traceback; reward files are bounded; the scenario
+name cannot leave runs/; compare refuses records made with other settings."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from envs.racing import RewardFunctionError, load_reward
+from repaint_ma.apps.compare import run_compare
+from repaint_ma.errors import ScenarioError, UsageError
+from repaint_ma.scenario import from_dict, load, parse_override
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {
+    "name": "tiny",
+    "env": {"id": "toy/staggered", "kwargs": {}},
+    "ppo": {"steps_per_iteration": 64, "epochs": 1, "minibatch": 32, "num_envs": 2, "hidden": [8]},
+    "train": {"iterations": 1, "eval_episodes": 1},
+}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "repaint_ma.apps.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+
+
+def _one_line_error(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("pybullet build time")]  # C print
+    assert "Traceback" not in proc.stderr and len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("name", ["../../evil", "a/b", "..", "/abs"])
+def test_a_scenario_name_cannot_write_outside_runs(name):
+    with pytest.raises(ScenarioError, match="name: expected a name of letters"):
+        from_dict({**TINY, "name": name})
+
+
+def _reward_file(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "my_reward.py"
+    path.write_text(textwrap.dedent(body))
+    return str(path)
+
+
+def test_a_reward_call_or_import_that_hangs_stops_naming_the_file(tmp_path):
+    slow_call = load_reward(_reward_file(tmp_path, "import time\ndef reward_function(p):\n    time.sleep(30)\n"), 0.3)
+    t0 = time.time()
+    with pytest.raises(RewardFunctionError, match=r"my_reward\.py: a call ran longer than 0\.3 s"):
+        slow_call({"x": 1})
+    assert time.time() - t0 < 5
+    (tmp_path / "slow_import.py").write_text("while True:\n    pass\n")
+    with pytest.raises(RewardFunctionError, match=r"slow_import\.py: its import ran longer"):
+        load_reward(str(tmp_path / "slow_import.py"), 0.3)
+
+
+def test_a_reward_file_gets_a_copy_of_params(tmp_path):
+    fn = load_reward(_reward_file(tmp_path, "def reward_function(p):\n    p['waypoints'].clear()\n    return 1.0\n"))
+    params = {"waypoints": [(0.0, 0.0), (1.0, 0.0)]}
+    assert fn(params) == 1.0 and params["waypoints"] == [(0.0, 0.0), (1.0, 0.0)]
+
+
+def test_a_reward_file_returning_a_string_stops_the_run_in_one_line_also_with_workers(tmp_path):
+    reward = _reward_file(tmp_path, "def reward_function(params):\n    return 'fast'\n")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"name: r\nenv: {{id: racing/single-car, kwargs: {{lidar_rays: 4}}}}\nreward: {{file: {reward}}}\n"
+        "ppo: {steps_per_iteration: 8, num_envs: 2, minibatch: 8, epochs: 1, hidden: [4]}\n"
+        "train: {iterations: 1, eval_episodes: 1}\n"
+    )
+    err = _one_line_error(_cli("run", str(scenario), "--quiet", "--workers", "2", "--run-dir", str(tmp_path / "run")))
+    assert "my_reward.py:reward_function returned 'fast', not a finite number" in err
+
+
+def test_two_runs_into_one_dir_and_a_non_empty_dir_are_one_line(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps(TINY))
+    run = ["run", str(scenario), "--quiet", "--run-dir", str(tmp_path / "run")]
+    assert _cli(*run).returncode == 0
+    assert "already holds a run" in _one_line_error(_cli(*run))
+
+
+@pytest.mark.parametrize("text", ["ppo.lr=3e-4", "ppo.lr=1e-3", "ppo.lr=1E+2"])
+def test_exponents_without_a_dot_are_numbers(text):
+    assert isinstance(parse_override(text)[1], float)
+
+
+LINE = b"%c: &%c [*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c,*%c]\n"
+ALIAS_BOMB = b'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + b"".join(
+    LINE % ((c, c) + (c - 1,) * 9) for c in range(ord("b"), ord("j"))
+)  # 9**9 strings once expanded (the issue's 511 bytes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"name: caf\xe9\n", "not UTF-8"),
+        (ALIAS_BOMB, "aliases expand to more than"),
+        (b"[" * 2000 + b"]" * 2000, "nested too deeply"),
+    ],
+)  # fmt: skip
+def test_undecodable_alias_bomb_and_deep_yaml_are_scenario_errors(tmp_path, text, expected):
+    (tmp_path / "s.yaml").write_bytes(text)
+    t0 = time.time()
+    with pytest.raises(ScenarioError, match=expected):
+        load(tmp_path / "s.yaml")
+    assert time.time() - t0 < 10
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("ppo.lr", float("inf")), ("ppo.lr", 1e30), ("ppo.lr", 10**400), ("ppo.steps_per_iteration", 10**12),
+     ("ppo.hidden", [10**9]), ("train.eval_episodes", 10**7)],
+)  # fmt: skip
+def test_out_of_range_values_are_scenario_errors(key, value):
+    with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
+        from_dict(TINY, overrides={key: value})
+
+
+def test_compare_refuses_records_made_with_other_settings(tmp_path):
+    sc = from_dict({**TINY, "train": {**TINY["train"], "target_score": 1.0}})
+    run_compare(sc, tmp_path, [0], ["baseline"], progress=False)
+    more = from_dict({**TINY, "train": {**TINY["train"], "target_score": 1.0, "iterations": 2}})
+    with pytest.raises(UsageError, match=r"baseline-seed0\.json: made with other settings \(train\.iterations: 1"):
+        run_compare(more, tmp_path, [0], ["baseline"], progress=False)
