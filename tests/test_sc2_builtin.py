@@ -13,7 +13,7 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 import envs
 from envs.sc2 import make_minigame
 from envs.sc2.builtin import BuiltinBackend
-from envs.sc2.builtin.minigames import RULES
+from envs.sc2.builtin.minigames import RULES, marine_offsets
 from envs.sc2.env import SC2Env
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, Frame, Orders
 from envs.sc2.units import (
@@ -24,6 +24,8 @@ from envs.sc2.units import (
     MINERAL_SHARD,
     MINIGAMES,
     ROACH,
+    WAVE_SPAWN_LEFT,
+    WAVE_SPAWN_RIGHT,
     ZERGLING,
 )
 
@@ -34,9 +36,12 @@ MARINE_PERIOD, ZERGLING_PERIOD, ROACH_PERIOD = 14, 12, 32
 MARINE_STRIDE, ZERGLING_STRIDE = 0.140625, 0.184375
 
 
-def engine(map_name: str, opening: list, step_mul: int = 1) -> BuiltinBackend:
-    """An engine that starts with ``opening`` and steps one game loop at a time."""
-    backend = BuiltinBackend(map_name, step_mul=step_mul, opening=opening)
+def engine(
+    map_name: str, opening: list, step_mul: int = 1, jitter: bool = False, regen: bool = False
+) -> BuiltinBackend:
+    """An engine that starts with ``opening`` and steps one game loop at a time (deterministic unless
+    ``jitter``; no regeneration unless ``regen``: hand arithmetic)."""
+    backend = BuiltinBackend(map_name, step_mul=step_mul, opening=opening, jitter=jitter, regen=regen)
     backend.reset(seed=0)
     return backend
 
@@ -120,19 +125,22 @@ def test_armor_reduces_damage() -> None:
     assert health(frame, ENEMY) == [145 - 2 * 5]
 
 
-def test_out_of_range_attacks_do_not_land() -> None:
-    gap = 5.5 + MARINE.radius + ZERGLING.radius  # beyond range 5, within the Zergling's sight 8
+def test_out_of_range_attacks_do_not_land_and_enemies_pick_up_at_scan_range() -> None:
+    # edge distance 5.5: beyond the Marine's range 5 and the Zergling's scan range 5 (within its sight 8)
+    gap = 5.5 + MARINE.radius + ZERGLING.radius
     backend = engine("FindAndDefeatZerglings", [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10)])
     marine, zergling = backend.reset(seed=0).units.tag.tolist()
     frame = backend.step(order(marine, ATTACK, target=zergling))
-    # loop 0: no shot; each closes in by its stride: 5.5 - 0.140625 - 0.184375 = 5.175 > 5
+    # loop 0: no shot; only the Marine closes in (the Zergling has no target within 5): 5.359375
     assert health(frame, ENEMY) == [35]
     x = frame.units.x.tolist()
-    assert x[0] == pytest.approx(10 + MARINE_STRIDE) and x[1] == pytest.approx(10 + gap - ZERGLING_STRIDE)
-    frame = backend.step(Orders())  # loop 1 starts at 5.175: no shot; moving brings them to 4.85
-    assert health(frame, ENEMY) == [35]
-    frame = backend.step(Orders())  # loop 2 starts in range: the first shot lands
-    assert health(frame, ENEMY) == [35 - 6]
+    assert x[0] == pytest.approx(10 + MARINE_STRIDE) and x[1] == pytest.approx(10 + gap)
+    # loops 1-3 start at 5.36, 5.22, 5.08 (> 5): no shot, the Zergling waits; the Marine stops at 5.0
+    frame = run_loops(backend, 3)
+    assert health(frame, ENEMY) == [35] and frame.units.x[1] == pytest.approx(10 + gap)
+    # loop 4 starts at 5.0: the Marine fires, the Zergling picks it up (<= 5) and charges
+    frame = run_loops(backend, 1)
+    assert health(frame, ENEMY) == [35 - 6] and frame.units.x[1] == pytest.approx(10 + gap - ZERGLING_STRIDE)
 
 
 def test_idle_marine_ignores_enemies_out_of_range() -> None:
@@ -181,13 +189,36 @@ def test_defeat_roaches_scores_and_new_wave() -> None:
     assert health(frame, ENEMY) == [10] and frame.score == 0
     frame = run_loops(backend, 1)
     assert frame.score == 10
-    # the new wave: 4 Roaches, 5 more Marines, everyone on opposite sides of the 24 x 17 map
+    # the new wave [MAP]: 4 Roaches, 5 more Marines; the survivors keep their tags and hit points
     units = frame.units
     own, enemy = units.alliance == SELF, units.alliance == ENEMY
     assert own.sum() == 14 and enemy.sum() == 4 and health(frame, ENEMY) == [145] * 4
-    assert sorted(health(frame, SELF)) == [13] + [45] * 13
-    assert len(set(units.x[own].tolist())) == 1 and len(set(units.x[enemy].tolist())) == 1
-    assert abs(units.x[own][0] - units.x[enemy][0]) == 24 - 2 * 2
+    assert health(frame, SELF) == [13] + [45] * 13 and units.tag[own].tolist()[:9] == list(range(1, 10))
+    assert_wave(frame, 14)
+
+
+def assert_wave(frame: Frame, marines: int) -> None:
+    """Both groups in a vertical line at one point each of the two 4 x 6 spawn rectangles [MAP]."""
+    u = frame.units
+    own, enemy = u.alliance == SELF, u.alliance == ENEMY
+    mx, ex = set(u.x[own].tolist()), set(u.x[enemy].tolist())
+    assert len(mx) == 1 and len(ex) == 1
+    (mx,), (ex,) = mx, ex
+    rects = {x < 11: r for x, r in ((WAVE_SPAWN_LEFT[0], WAVE_SPAWN_LEFT), (WAVE_SPAWN_RIGHT[0], WAVE_SPAWN_RIGHT))}
+    assert rects[mx < 11] != rects[ex < 11]  # opposite sides
+    assert 10 <= abs(mx - ex) <= 18.1
+    # the Marines' line: 0, +1, -1, +2, ... from the group's point (clamped into the 22 x 16 map)
+    y = u.y[own].astype(np.float64)
+    point = y[0]
+    r = rects[mx < 11]
+    assert r[0] <= mx <= r[2] and r[1] <= point <= r[3]
+    want = np.clip(point + marine_offsets(marines), MARINE.radius, 16 - MARINE.radius)
+    np.testing.assert_allclose(y, want, atol=1e-5)
+    ey = u.y[enemy].astype(np.float64)
+    if len(ey) == 4 and (u.unit_type[enemy] == ROACH.unit_type).all():  # Roaches 1.0 apart
+        np.testing.assert_allclose(np.sort(ey) - np.sort(ey)[0], [0, 1, 2, 3], atol=1e-5)
+    else:  # 6 Zerglings and 4 Banelings at one point
+        assert len(set(ey.tolist())) == 1
 
 
 def test_marine_lost_scores_minus_one_and_ends_the_game() -> None:
@@ -295,7 +326,7 @@ def test_dead_targets_leave_their_slot() -> None:
 def test_agents_leave_and_join_with_fresh_names() -> None:
     gap = 3.5 + MARINE.radius + ROACH.radius
     opening = [(MARINE, SELF, 5, 8)] * 9 + [(ROACH, ENEMY, 5 + gap, 8)]
-    env = SC2Env(BuiltinBackend("DefeatRoaches", step_mul=2, opening=opening))
+    env = SC2Env(BuiltinBackend("DefeatRoaches", step_mul=2, opening=opening, jitter=False, regen=False))
     env.reset(seed=0)
     first = list(env.agents)
     assert first == [f"marine_{i}" for i in range(9)]
@@ -321,7 +352,7 @@ def test_agents_leave_and_join_with_fresh_names() -> None:
 def test_infos_count_kills_and_damage(reward: str) -> None:
     gap = 4.0 + MARINE.radius + ZERGLING.radius
     opening = [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10), (ZERGLING, ENEMY, 34, 34)]
-    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening), reward=reward)
+    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening, jitter=False, regen=False), reward=reward)
     env.reset(seed=0)
     totals = dict.fromkeys(("kills", "losses", "damage_dealt", "damage_taken", "own_damage_taken"), 0.0)
     score = 0.0
