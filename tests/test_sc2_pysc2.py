@@ -164,7 +164,7 @@ def test_wave_survivors_recreated_by_the_map_keep_their_agents(mock):
     extra = [unit(MARINE, SELF, 40.5, 22.5 + i, 45, 45) for i in range(5)]
     roaches = [unit(ROACH, ENEMY, 30.5, 20.5 + i, 145, 145) for i in range(4)]
     mock.next_timestep = [timestep(mock, [*back, *extra, *roaches], score=9, tags=list(range(10, 21)))]
-    obs, rew, term, _, infos = env.step({"marine_0": 0, "marine_1": 0, "marine_2": 0})
+    _, rew, term, _, infos = env.step({"marine_0": 0, "marine_1": 0, "marine_2": 0})
     assert term == {"marine_0": False, "marine_1": True, "marine_2": False} | {
         f"marine_{i}": False for i in range(3, 8)
     }
