@@ -375,3 +375,105 @@ def test_unknown_reward_is_a_clear_error() -> None:
 def test_every_minigame_has_its_rules() -> None:
     registered = {i.removeprefix("sc2/") for i in envs.registered_ids() if i.startswith("sc2/")}
     assert list(RULES) == list(MINIGAMES) and registered == set(MINIGAMES) and len(MINIGAMES) == 5
+
+
+# -- the maps' own rules [MAP] (units.py cites the map file and trigger of each) -----------------
+
+
+@pytest.mark.parametrize("name", ["DefeatRoaches", "DefeatZerglingsAndBanelings"])
+def test_wave_maps_start_in_their_spawn_rectangles(name: str) -> None:
+    backend = BuiltinBackend(name)
+    sides = set()
+    for seed in range(12):
+        frame = backend.reset(seed=seed)
+        assert frame.map_size == (22.0, 16.0)
+        assert_wave(frame, 9)
+        sides.add(bool(frame.units.x[frame.units.alliance == SELF][0] < 11))
+    assert sides == {True, False}  # RandomInt(1, 2) picks the side
+
+
+def test_move_to_beacon_spawn_distances_and_reach() -> None:
+    backend = BuiltinBackend("MoveToBeacon")
+    centre = 11 + 8j
+    for seed in range(40):
+        u = backend.reset(seed=seed).units
+        marine, beacon = complex(u.x[0], u.y[0]), complex(u.x[1], u.y[1])
+        assert abs(beacon - marine) >= 5.0 and abs(beacon - centre) >= 4.0
+        assert 1.5 <= beacon.real <= 20.5 and 1.5 <= beacon.imag <= 14.5
+        assert 0 <= marine.real <= 22 and 0 <= marine.imag <= 16
+    # scored when the Marine's centre comes within 1.25 of the beacon's (region "Beacon Area")
+    for stop, scored in ((1.3, 0), (1.2, 1)):
+        backend = engine("MoveToBeacon", [(MARINE, SELF, 5, 5), (BEACON, NEUTRAL, 10, 5)], step_mul=8)
+        marine = backend.reset(seed=0).units.tag[0]
+        assert run_loops(backend, 6, order(marine, MOVE, 10 - stop, 5)).score == scored
+
+
+def test_find_and_defeat_zerglings_start() -> None:
+    frame = BuiltinBackend("FindAndDefeatZerglings").reset(seed=3)
+    u, centre = frame.units, 22 + 16j
+    assert frame.map_size == (44.0, 32.0)
+    pos = u.x + 1j * u.y
+    marines, lings = pos[u.alliance == SELF], pos[u.alliance == ENEMY]
+    np.testing.assert_allclose(np.abs(marines - centre), 1.0, atol=1e-5)  # a triangle of radius 1
+    np.testing.assert_allclose(np.sort(np.angle(marines - centre, deg=True)), [-150, -30, 90], atol=1e-3)
+    r = np.abs(lings - centre)
+    assert len(lings) == 25 and 8 - 1e-4 <= r[0] <= 9 + 1e-4 and 7.5 - 1e-4 <= r[1] <= 9.5 + 1e-4
+    assert (r[2:] >= 10.5 - 1e-4).all()
+    apart = np.abs(lings[:, None] - lings[None, :]) + np.eye(25) * 99
+    assert apart.min() >= 5.0 - 1e-4
+
+
+def fire_loops(jitter: bool, seed: int = 0) -> list[int]:
+    """Loops at which a lone Marine shoots a Roach it cannot kill in 200 loops."""
+    gap = 4.5 + MARINE.radius + ROACH.radius  # in the Marine's range 5; the Roach picks it up (scan 5)
+    backend = engine("DefeatRoaches", [(MARINE, SELF, 5, 8), (ROACH, ENEMY, 5 + gap, 8)], jitter=jitter)
+    backend.reset(seed=seed)
+    shots, hp = [], 145.0
+    for loop in range(200):
+        frame = backend.step(Orders())
+        roach = health(frame, ENEMY)
+        if roach and roach[0] < hp:
+            shots.append(loop)
+            hp = roach[0]
+        if not roach or not health(frame, SELF):
+            break
+    return shots
+
+
+def test_weapon_jitter_on_and_off_and_seeded() -> None:
+    steady = np.diff(fire_loops(jitter=False))
+    assert set(steady.tolist()) == {MARINE_PERIOD}
+    gaps = np.diff(fire_loops(jitter=True, seed=0))
+    assert set(gaps.tolist()) <= set(range(MARINE_PERIOD - 1, MARINE_PERIOD + 3)) and len(set(gaps.tolist())) > 1
+    assert fire_loops(jitter=True, seed=0) == fire_loops(jitter=True, seed=0)
+    assert fire_loops(jitter=True, seed=0) != fire_loops(jitter=True, seed=1)
+
+
+@pytest.mark.parametrize("regen", [True, False])
+def test_zerg_regeneration(regen: bool) -> None:
+    # a Zergling at 20 of 35 hp, far from anyone: 0.2734 hp per game second, 8 loops a step
+    opening = [(MARINE, SELF, 2, 2), (ZERGLING, ENEMY, 30, 30)]
+    backend = engine("FindAndDefeatZerglings", opening, step_mul=8, regen=regen)
+    backend.engine.hp[1] = 20.0
+    frame = run_loops(backend, 10)
+    assert health(frame, ENEMY)[0] == pytest.approx(20 + (0.2734 * 80 / 16 if regen else 0), abs=1e-4)
+    assert health(frame, SELF) == [45]  # Marines do not regenerate
+    backend.engine.hp[1] = 34.99
+    assert health(run_loops(backend, 5), ENEMY) == [35 if regen else pytest.approx(34.99)]
+
+
+def test_combat_maps_are_random_but_seeded() -> None:
+    from envs.sc2.scripted import Scripted
+
+    def score(seed: int) -> float:
+        env = envs.make("sc2/DefeatZerglingsAndBanelings")
+        agent = Scripted(env)
+        obs, _ = env.reset(seed=seed)
+        total = 0.0
+        while env.agents:
+            obs, rew, *_ = env.step(agent(obs))
+            total += next(iter(rew.values()), 0.0)
+        return total
+
+    assert score(4) == score(4)
+    assert len({score(s) for s in range(4)}) > 1

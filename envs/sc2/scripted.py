@@ -24,8 +24,13 @@ import numpy as np
 
 from envs.sc2.env import SC2Env
 from envs.sc2.interface import DIRECTIONS, N_FIXED
-from envs.sc2.units import UNIT_TYPES, ZERGLING
+from envs.sc2.units import MARINE, UNIT_TYPES
 
+# [MAP] FindAndDefeatZerglings.SC2Map gt_Init (demo mode): the exploration points, the centres of regions
+# 5-12 (the corners, the middle of each side), less the playable area's corner (10, 12)
+EXPLORATION_POINTS = np.array([7.933 + 25.029j, 21.780 + 25.068j, 36.148 + 25.119j, 35.983 + 14.579j,
+                               36.041 + 6.935j, 22.008 + 6.955j, 7.910 + 6.989j, 7.935 + 15.611j])  # fmt: skip
+SPREAD = 2.5  # DefeatZerglingsAndBanelings: cells between Marines before contact (Baneling splash 2.2)
 _BANELING, _ZERGLING = [u.name for u in UNIT_TYPES].index("Baneling"), [u.name for u in UNIT_TYPES].index("Zergling")
 Observations = dict[str, dict[str, np.ndarray]]
 
@@ -94,6 +99,7 @@ class Scripted:
     def reset(self) -> None:
         """Forget the sweep position and the shard choices."""
         self.waypoint = 0
+        self.visited: set[int] = set()
 
     def __call__(self, obs: Observations) -> dict[str, int]:
         """One action per observed agent."""
@@ -147,16 +153,14 @@ class Scripted:
         pos, _ = self._seen(v)
         if len(pos):
             return self._focus(v, pos[np.abs(pos - centre).argmin()])
-        width, height = self.env.map_size
-        reach = ZERGLING.radius + 6.0  # a lane every 12 cells: the Marines see 9 either side
-        lanes = np.arange(reach, height, 2 * reach)
-        xs = (reach, width - reach)
-        route = [complex(xs[(j + side) % 2], y) for j, y in enumerate(lanes) for side in (0, 1)]
-        route += route[::-1]
-        if abs(route[self.waypoint % len(route)] - centre) < 2.0:
-            self.waypoint += 1
-        goal = route[self.waypoint % len(route)]
-        return [_towards(p, goal) for p in v.pos]
+        # the map's own demo mode (gt_DemoMode): the nearest exploration point not yet visited
+        if len(self.visited) == len(EXPLORATION_POINTS):
+            self.visited = set()
+        todo = [k for k in range(len(EXPLORATION_POINTS)) if k not in self.visited]
+        goal_k = min(todo, key=lambda k: abs(EXPLORATION_POINTS[k] - centre))
+        if abs(EXPLORATION_POINTS[goal_k] - centre) < 2.0:
+            self.visited.add(goal_k)
+        return [_towards(p, EXPLORATION_POINTS[goal_k]) for p in v.pos]
 
     def _DefeatRoaches(self, v: View) -> list[int]:
         pos, health = self._seen(v)
@@ -175,16 +179,14 @@ class Scripted:
             d = np.where(v.t_present[i], np.abs(v.t_pos[i] - p), np.inf)
             allies = np.delete(v.pos, i)
             crowd = allies[np.abs(allies - p).argmin()] if len(allies) else None
-            reach = d <= 5.0 + 0.75  # within weapon range (centre distance, two small radii)
+            reach = d <= MARINE.range + 2 * MARINE.radius  # within weapon range (centre distance, two small radii)
             banes = reach & (v.t_type[i] == _BANELING)
-            if d.min() > 10.0 and crowd is not None and abs(crowd - p) < 2.0:
+            if d.min() > 8.0 and crowd is not None and abs(crowd - p) < SPREAD:
                 actions.append(_towards(p, 2 * p - crowd))  # spread out before contact (splash 2.2)
             elif banes.any() or reach.any():  # Banelings first, then the nearest in range
                 actions.append(N_FIXED + int(np.where(banes if banes.any() else reach, d, np.inf).argmin()))
-            elif d.min() < 7.5:
-                actions.append(1)  # they are coming: stand and shoot
-            else:
-                actions.append(_towards(p, enemies[np.abs(enemies - p).argmin()]))  # close in, spread
+            else:  # close in: they wait until a Marine comes within their scan range (5)
+                actions.append(_towards(p, enemies[np.abs(enemies - p).argmin()]))
         return actions
 
 
