@@ -22,7 +22,7 @@ Sources (abbreviations used below):
   PySC2 issue #90: the mini-games run at 16 game loops per second). 120 s is 1920 game loops, 240
   agent steps at step_mul 8; 180 s (FindAndDefeatZerglings) 2880 loops, 360 steps. Cross-check: with
   22.4 loops per second instead, this engine's straight-to-the-beacon agent would score 38 on
-  MoveToBeacon, far above the SC2LE grandmaster's 28; with 16 it scores 27.
+  MoveToBeacon, far above the SC2LE grandmaster's 28; with 16 it scores 26 (seeds 0-9).
 
 Unit conventions: distances in map cells, speeds in cells per second at Faster, cooldowns in seconds
 at Faster (derived loop counts below), ranges edge to edge (as the game measures them: centre
@@ -51,8 +51,11 @@ STEP_MUL = 8  # [PYSC2] maps/mini_games.py: MiniGame.step_mul = 8
 WEAPON_JITTER = (-1, 2)  # [PYSC2] docs/environment.md: next shot -1 .. +2 game loops (uniform, whole loops)
 ZERG_REGEN = 0.2734  # [DATA] Zerg life regeneration, hp per game second (Liquipedia: 0.38 hp/s at Faster)
 # [DATA] target acquisition: an idle unit picks the nearest enemy within its weapon's scan range, not its
-# sight (PySC2 docs/environment.md: "Unit auto-targeting ... is based on weapon scan distance"). The
-# weapons here keep the editor's default minimum scan range, 5 (edge to edge): the maps override no data.
+# sight (PySC2 docs/environment.md: "Unit auto-targeting is deterministic, but complicated. It is based on
+# weapon scan distance, threat and assistance"). The scan distance is the larger of the weapon's range and
+# its minimum scan range, 5 by default in the game's weapon data; the maps override no data. Not checked
+# here per weapon (the game's data files are not in this repository): Claws, Acid Saliva and Volatile
+# Burst are taken to keep the default.
 SCAN_RANGE = 5.0
 
 
