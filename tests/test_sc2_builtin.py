@@ -13,7 +13,7 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 import envs
 from envs.sc2 import make_minigame
 from envs.sc2.builtin import BuiltinBackend
-from envs.sc2.builtin.minigames import RULES
+from envs.sc2.builtin.minigames import RULES, marine_offsets
 from envs.sc2.env import SC2Env
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, Frame, Orders
 from envs.sc2.units import (
@@ -24,6 +24,8 @@ from envs.sc2.units import (
     MINERAL_SHARD,
     MINIGAMES,
     ROACH,
+    WAVE_SPAWN_LEFT,
+    WAVE_SPAWN_RIGHT,
     ZERGLING,
 )
 
@@ -34,9 +36,12 @@ MARINE_PERIOD, ZERGLING_PERIOD, ROACH_PERIOD = 14, 12, 32
 MARINE_STRIDE, ZERGLING_STRIDE = 0.140625, 0.184375
 
 
-def engine(map_name: str, opening: list, step_mul: int = 1) -> BuiltinBackend:
-    """An engine that starts with ``opening`` and steps one game loop at a time."""
-    backend = BuiltinBackend(map_name, step_mul=step_mul, opening=opening)
+def engine(
+    map_name: str, opening: list, step_mul: int = 1, jitter: bool = False, regen: bool = False
+) -> BuiltinBackend:
+    """An engine that starts with ``opening`` and steps one game loop at a time (deterministic unless
+    ``jitter``; no regeneration unless ``regen``: hand arithmetic)."""
+    backend = BuiltinBackend(map_name, step_mul=step_mul, opening=opening, jitter=jitter, regen=regen)
     backend.reset(seed=0)
     return backend
 
@@ -120,19 +125,22 @@ def test_armor_reduces_damage() -> None:
     assert health(frame, ENEMY) == [145 - 2 * 5]
 
 
-def test_out_of_range_attacks_do_not_land() -> None:
-    gap = 5.5 + MARINE.radius + ZERGLING.radius  # beyond range 5, within the Zergling's sight 8
+def test_out_of_range_attacks_do_not_land_and_enemies_pick_up_at_scan_range() -> None:
+    # edge distance 5.5: beyond the Marine's range 5 and the Zergling's scan range 5 (within its sight 8)
+    gap = 5.5 + MARINE.radius + ZERGLING.radius
     backend = engine("FindAndDefeatZerglings", [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10)])
     marine, zergling = backend.reset(seed=0).units.tag.tolist()
     frame = backend.step(order(marine, ATTACK, target=zergling))
-    # loop 0: no shot; each closes in by its stride: 5.5 - 0.140625 - 0.184375 = 5.175 > 5
+    # loop 0: no shot; only the Marine closes in (the Zergling has no target within 5): 5.359375
     assert health(frame, ENEMY) == [35]
     x = frame.units.x.tolist()
-    assert x[0] == pytest.approx(10 + MARINE_STRIDE) and x[1] == pytest.approx(10 + gap - ZERGLING_STRIDE)
-    frame = backend.step(Orders())  # loop 1 starts at 5.175: no shot; moving brings them to 4.85
-    assert health(frame, ENEMY) == [35]
-    frame = backend.step(Orders())  # loop 2 starts in range: the first shot lands
-    assert health(frame, ENEMY) == [35 - 6]
+    assert x[0] == pytest.approx(10 + MARINE_STRIDE) and x[1] == pytest.approx(10 + gap)
+    # loops 1-3 start at 5.36, 5.22, 5.08 (> 5): no shot, the Zergling waits; the Marine stops at 5.0
+    frame = run_loops(backend, 3)
+    assert health(frame, ENEMY) == [35] and frame.units.x[1] == pytest.approx(10 + gap)
+    # loop 4 starts at 5.0: the Marine fires, the Zergling picks it up (<= 5) and charges
+    frame = run_loops(backend, 1)
+    assert health(frame, ENEMY) == [35 - 6] and frame.units.x[1] == pytest.approx(10 + gap - ZERGLING_STRIDE)
 
 
 def test_idle_marine_ignores_enemies_out_of_range() -> None:
@@ -181,13 +189,36 @@ def test_defeat_roaches_scores_and_new_wave() -> None:
     assert health(frame, ENEMY) == [10] and frame.score == 0
     frame = run_loops(backend, 1)
     assert frame.score == 10
-    # the new wave: 4 Roaches, 5 more Marines, everyone on opposite sides of the 24 x 17 map
+    # the new wave [MAP]: 4 Roaches, 5 more Marines; the survivors keep their tags and hit points
     units = frame.units
     own, enemy = units.alliance == SELF, units.alliance == ENEMY
     assert own.sum() == 14 and enemy.sum() == 4 and health(frame, ENEMY) == [145] * 4
-    assert sorted(health(frame, SELF)) == [13] + [45] * 13
-    assert len(set(units.x[own].tolist())) == 1 and len(set(units.x[enemy].tolist())) == 1
-    assert abs(units.x[own][0] - units.x[enemy][0]) == 24 - 2 * 2
+    assert health(frame, SELF) == [13] + [45] * 13 and units.tag[own].tolist()[:9] == list(range(1, 10))
+    assert_wave(frame, 14)
+
+
+def assert_wave(frame: Frame, marines: int) -> None:
+    """Both groups in a vertical line at one point each of the two 4 x 6 spawn rectangles [MAP]."""
+    u = frame.units
+    own, enemy = u.alliance == SELF, u.alliance == ENEMY
+    mx, ex = set(u.x[own].tolist()), set(u.x[enemy].tolist())
+    assert len(mx) == 1 and len(ex) == 1
+    (mx,), (ex,) = mx, ex
+    rects = {x < 11: r for x, r in ((WAVE_SPAWN_LEFT[0], WAVE_SPAWN_LEFT), (WAVE_SPAWN_RIGHT[0], WAVE_SPAWN_RIGHT))}
+    assert rects[mx < 11] != rects[ex < 11]  # opposite sides
+    assert 10 <= abs(mx - ex) <= 18.1
+    # the Marines' line: 0, +1, -1, +2, ... from the group's point (clamped into the 22 x 16 map)
+    y = u.y[own].astype(np.float64)
+    point = y[0]
+    r = rects[mx < 11]
+    assert r[0] <= mx <= r[2] and r[1] <= point <= r[3]
+    want = np.clip(point + marine_offsets(marines), MARINE.radius, 16 - MARINE.radius)
+    np.testing.assert_allclose(y, want, atol=1e-5)
+    ey = u.y[enemy].astype(np.float64)
+    if len(ey) == 4 and (u.unit_type[enemy] == ROACH.unit_type).all():  # Roaches 1.0 apart
+        np.testing.assert_allclose(np.sort(ey) - np.sort(ey)[0], [0, 1, 2, 3], atol=1e-5)
+    else:  # 6 Zerglings and 4 Banelings at one point
+        assert len(set(ey.tolist())) == 1
 
 
 def test_marine_lost_scores_minus_one_and_ends_the_game() -> None:
@@ -295,7 +326,7 @@ def test_dead_targets_leave_their_slot() -> None:
 def test_agents_leave_and_join_with_fresh_names() -> None:
     gap = 3.5 + MARINE.radius + ROACH.radius
     opening = [(MARINE, SELF, 5, 8)] * 9 + [(ROACH, ENEMY, 5 + gap, 8)]
-    env = SC2Env(BuiltinBackend("DefeatRoaches", step_mul=2, opening=opening))
+    env = SC2Env(BuiltinBackend("DefeatRoaches", step_mul=2, opening=opening, jitter=False, regen=False))
     env.reset(seed=0)
     first = list(env.agents)
     assert first == [f"marine_{i}" for i in range(9)]
@@ -321,7 +352,7 @@ def test_agents_leave_and_join_with_fresh_names() -> None:
 def test_infos_count_kills_and_damage(reward: str) -> None:
     gap = 4.0 + MARINE.radius + ZERGLING.radius
     opening = [(MARINE, SELF, 10, 10), (ZERGLING, ENEMY, 10 + gap, 10), (ZERGLING, ENEMY, 34, 34)]
-    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening), reward=reward)
+    env = SC2Env(BuiltinBackend("FindAndDefeatZerglings", opening=opening, jitter=False, regen=False), reward=reward)
     env.reset(seed=0)
     totals = dict.fromkeys(("kills", "losses", "damage_dealt", "damage_taken", "own_damage_taken"), 0.0)
     score = 0.0
@@ -344,3 +375,105 @@ def test_unknown_reward_is_a_clear_error() -> None:
 def test_every_minigame_has_its_rules() -> None:
     registered = {i.removeprefix("sc2/") for i in envs.registered_ids() if i.startswith("sc2/")}
     assert list(RULES) == list(MINIGAMES) and registered == set(MINIGAMES) and len(MINIGAMES) == 5
+
+
+# -- the maps' own rules [MAP] (units.py cites the map file and trigger of each) -----------------
+
+
+@pytest.mark.parametrize("name", ["DefeatRoaches", "DefeatZerglingsAndBanelings"])
+def test_wave_maps_start_in_their_spawn_rectangles(name: str) -> None:
+    backend = BuiltinBackend(name)
+    sides = set()
+    for seed in range(12):
+        frame = backend.reset(seed=seed)
+        assert frame.map_size == (22.0, 16.0)
+        assert_wave(frame, 9)
+        sides.add(bool(frame.units.x[frame.units.alliance == SELF][0] < 11))
+    assert sides == {True, False}  # RandomInt(1, 2) picks the side
+
+
+def test_move_to_beacon_spawn_distances_and_reach() -> None:
+    backend = BuiltinBackend("MoveToBeacon")
+    centre = 11 + 8j
+    for seed in range(40):
+        u = backend.reset(seed=seed).units
+        marine, beacon = complex(u.x[0], u.y[0]), complex(u.x[1], u.y[1])
+        assert abs(beacon - marine) >= 5.0 and abs(beacon - centre) >= 4.0
+        assert 1.5 <= beacon.real <= 20.5 and 1.5 <= beacon.imag <= 14.5
+        assert 0 <= marine.real <= 22 and 0 <= marine.imag <= 16
+    # scored when the Marine's centre comes within 1.25 of the beacon's (region "Beacon Area")
+    for stop, scored in ((1.3, 0), (1.2, 1)):
+        backend = engine("MoveToBeacon", [(MARINE, SELF, 5, 5), (BEACON, NEUTRAL, 10, 5)], step_mul=8)
+        marine = backend.reset(seed=0).units.tag[0]
+        assert run_loops(backend, 6, order(marine, MOVE, 10 - stop, 5)).score == scored
+
+
+def test_find_and_defeat_zerglings_start() -> None:
+    frame = BuiltinBackend("FindAndDefeatZerglings").reset(seed=3)
+    u, centre = frame.units, 22 + 16j
+    assert frame.map_size == (44.0, 32.0)
+    pos = u.x + 1j * u.y
+    marines, lings = pos[u.alliance == SELF], pos[u.alliance == ENEMY]
+    np.testing.assert_allclose(np.abs(marines - centre), 1.0, atol=1e-5)  # a triangle of radius 1
+    np.testing.assert_allclose(np.sort(np.angle(marines - centre, deg=True)), [-150, -30, 90], atol=1e-3)
+    r = np.abs(lings - centre)
+    assert len(lings) == 25 and 8 - 1e-4 <= r[0] <= 9 + 1e-4 and 7.5 - 1e-4 <= r[1] <= 9.5 + 1e-4
+    assert (r[2:] >= 10.5 - 1e-4).all()
+    apart = np.abs(lings[:, None] - lings[None, :]) + np.eye(25) * 99
+    assert apart.min() >= 5.0 - 1e-4
+
+
+def fire_loops(jitter: bool, seed: int = 0) -> list[int]:
+    """Loops at which a lone Marine shoots a Roach it cannot kill in 200 loops."""
+    gap = 4.5 + MARINE.radius + ROACH.radius  # in the Marine's range 5; the Roach picks it up (scan 5)
+    backend = engine("DefeatRoaches", [(MARINE, SELF, 5, 8), (ROACH, ENEMY, 5 + gap, 8)], jitter=jitter)
+    backend.reset(seed=seed)
+    shots, hp = [], 145.0
+    for loop in range(200):
+        frame = backend.step(Orders())
+        roach = health(frame, ENEMY)
+        if roach and roach[0] < hp:
+            shots.append(loop)
+            hp = roach[0]
+        if not roach or not health(frame, SELF):
+            break
+    return shots
+
+
+def test_weapon_jitter_on_and_off_and_seeded() -> None:
+    steady = np.diff(fire_loops(jitter=False))
+    assert set(steady.tolist()) == {MARINE_PERIOD}
+    gaps = np.diff(fire_loops(jitter=True, seed=0))
+    assert set(gaps.tolist()) <= set(range(MARINE_PERIOD - 1, MARINE_PERIOD + 3)) and len(set(gaps.tolist())) > 1
+    assert fire_loops(jitter=True, seed=0) == fire_loops(jitter=True, seed=0)
+    assert fire_loops(jitter=True, seed=0) != fire_loops(jitter=True, seed=1)
+
+
+@pytest.mark.parametrize("regen", [True, False])
+def test_zerg_regeneration(regen: bool) -> None:
+    # a Zergling at 20 of 35 hp, far from anyone: 0.2734 hp per game second, 8 loops a step
+    opening = [(MARINE, SELF, 2, 2), (ZERGLING, ENEMY, 30, 30)]
+    backend = engine("FindAndDefeatZerglings", opening, step_mul=8, regen=regen)
+    backend.engine.hp[1] = 20.0
+    frame = run_loops(backend, 10)
+    assert health(frame, ENEMY)[0] == pytest.approx(20 + (0.2734 * 80 / 16 if regen else 0), abs=1e-4)
+    assert health(frame, SELF) == [45]  # Marines do not regenerate
+    backend.engine.hp[1] = 34.99
+    assert health(run_loops(backend, 5), ENEMY) == [35 if regen else pytest.approx(34.99)]
+
+
+def test_combat_maps_are_random_but_seeded() -> None:
+    from envs.sc2.scripted import Scripted
+
+    def score(seed: int) -> float:
+        env = envs.make("sc2/DefeatZerglingsAndBanelings")
+        agent = Scripted(env)
+        obs, _ = env.reset(seed=seed)
+        total = 0.0
+        while env.agents:
+            obs, rew, *_ = env.step(agent(obs))
+            total += next(iter(rew.values()), 0.0)
+        return total
+
+    assert score(4) == score(4)
+    assert len({score(s) for s in range(4)}) > 1

@@ -74,7 +74,7 @@ def test_raw_units_become_a_frame(mock):
     assert u.x.tolist() == [10.5, 14.5] and u.y.tolist() == [20.5, 20.5]  # y points up again
     assert u.health.tolist() == [30, 145] and u.health_max.tolist() == [45, 145]
     assert u.weapon_cooldown.tolist() == [7, 0] and u.visible.tolist() == [True, False]
-    assert u.radius.tolist() == pytest.approx([0.375, 0.625])  # from the unit table (Marine, Roach)
+    assert u.radius.tolist() == pytest.approx([0.375, 0.5])  # from the unit table (Marine, Roach)
     assert (frame.score, frame.game_loop, frame.episode_over, frame.map_size) == (12.0, 40, False, (MAP, MAP))
     mock.next_timestep = [timestep(mock, [], last=True)]
     assert backend.step(Orders()).episode_over
@@ -143,3 +143,47 @@ def test_without_the_game_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "Versions" / "Base1" / "SC2_x64").touch()
     with pytest.raises(SC2NotFoundError, match=r"mini-game map .*MoveToBeacon.SC2Map not found"):
         PySC2Backend("MoveToBeacon")
+
+
+def test_wave_survivors_recreated_by_the_map_keep_their_agents(mock):
+    """DefeatRoaches' gt_ScoreUpdatesandVictory re-creates every surviving Marine (new tags, same hit points)
+    and adds 5 more at each wave: survivors keep their names, only the dead count as losses, and three
+    waves use 3 + 3 x 5 agent slots, not more."""
+    marines = [unit(MARINE, SELF, 10.5, 20.5 + i, hp, 45) for i, hp in enumerate((45, 20, 30))]
+    roach = unit(ROACH, ENEMY, 20.5, 20.5, 145, 145)
+    mock.next_timestep = [timestep(mock, [*marines, roach], tags=[1, 2, 3, 4])]
+    env = SC2Env(PySC2Backend.from_env(mock, "DefeatRoaches"))
+    env.reset(seed=0)
+    assert env.agents == ["marine_0", "marine_1", "marine_2"]
+    sent = []
+    real_step = mock.step
+    mock.step = lambda acts, step_mul=None: (sent.append(acts[0]), real_step(acts))[1]
+    # the wave: the Roach died (+10) and marine_1 (tag 2) too (-1); tags 1 and 3 came back as 10 and 11
+    # (same hit points, in a line on the other side), 5 reinforcements 12-16, 4 new Roaches 17-20
+    back = [unit(MARINE, SELF, 40.5, 20.5 + i, hp, 45) for i, hp in enumerate((45, 30))]
+    extra = [unit(MARINE, SELF, 40.5, 22.5 + i, 45, 45) for i in range(5)]
+    roaches = [unit(ROACH, ENEMY, 30.5, 20.5 + i, 145, 145) for i in range(4)]
+    mock.next_timestep = [timestep(mock, [*back, *extra, *roaches], score=9, tags=list(range(10, 21)))]
+    _, rew, term, _, infos = env.step({"marine_0": 0, "marine_1": 0, "marine_2": 0})
+    assert term == {"marine_0": False, "marine_1": True, "marine_2": False} | {
+        f"marine_{i}": False for i in range(3, 8)
+    }
+    assert env.agents == ["marine_0", "marine_2"] + [f"marine_{i}" for i in range(3, 8)]
+    assert infos["marine_0"]["losses"] == 1 and infos["marine_0"]["kills"] == 1 and rew["marine_0"] == 9.0
+    assert env._agent_tag["marine_2"] == 3  # the survivor's old tag: orders reach the re-created unit
+    env.step({"marine_2": N_FIXED})  # attack the first Roach
+    assert sent[-1][0].function == actions.RAW_FUNCTIONS.Attack_unit.id and sent[-1][0].arguments[1] == [1]
+    # two more waves without losses: 7 survivors re-created, 5 more each time; names never run out
+    tag, alive = 21, 7
+    for wave in range(2):
+        hps = [45, 30] + [45] * (alive + 3)  # marine_2 kept its 30 hit points
+        lines = [unit(MARINE, SELF, 10.5, 10.5 + i, hp, 45) for i, hp in enumerate(hps)]
+        foes = [unit(ROACH, ENEMY, 40.5, 20.5 + i, 145, 145) for i in range(4)]
+        mock.next_timestep = [
+            timestep(mock, [*lines, *foes], score=9 + 10 * (wave + 1), tags=list(range(tag, tag + alive + 9)))
+        ]
+        _, _, term, _, infos = env.step(dict.fromkeys(env.agents, 0))
+        tag, alive = tag + alive + 9, alive + 5
+        assert infos["marine_0"]["losses"] == 0 and not any(term.values())
+        assert len(env.agents) == alive and env.agents[:2] == ["marine_0", "marine_2"]
+    assert len(env._agent_tag) == 3 + 3 * 5 <= len(env.possible_agents)

@@ -21,15 +21,25 @@ if TYPE_CHECKING:
 BACKENDS = ("builtin", "pysc2")
 
 
-def make_minigame(map_name: str, backend: str = "builtin", step_mul: int = STEP_MUL, **kwargs: Any) -> SC2Env:
-    """The mini-game ``map_name`` on ``backend``; ``kwargs`` go to :class:`SC2Env` (k_allies, k_targets, ...)."""
+def make_minigame(
+    map_name: str,
+    backend: str = "builtin",
+    step_mul: int = STEP_MUL,
+    jitter: bool = True,
+    regen: bool = True,
+    **kwargs: Any,
+) -> SC2Env:
+    """The mini-game ``map_name`` on ``backend``; ``kwargs`` go to :class:`SC2Env` (k_allies, k_targets, ...).
+
+    ``jitter`` and ``regen`` (built-in engine only; the real game always has both): the weapons' random
+    -1 .. +2 loop delay and Zerg regeneration."""
     from envs.sc2.env import SC2Env
 
     minigame(map_name)  # a clear error for an unknown map
     if backend == "builtin":
         from envs.sc2.builtin import BuiltinBackend
 
-        source = BuiltinBackend(map_name, step_mul=step_mul)
+        source = BuiltinBackend(map_name, step_mul=step_mul, jitter=jitter, regen=regen)
     elif backend == "pysc2":
         from envs.sc2.pysc2_backend import PySC2Backend  # imports PySC2 only when asked for
 

@@ -15,6 +15,16 @@ Translation, both ways (tested with PySC2's own mock env, ``tests/test_sc2_pysc2
   by their row in the last ``raw_units`` (PySC2 maps rows to tags; this also works on the mock
   env, whose small tags PySC2 would otherwise read as rows). No order at all sends ``no_op``.
 
+Survivors of a wave (DefeatRoaches, DefeatZerglingsAndBanelings). When the last enemy of a group dies,
+the map's trigger ``gt_ScoreUpdatesandVictory`` removes every surviving Marine and creates it again
+with its hit points, then creates the reinforcements (``units.py`` [MAP]): the survivors come back
+under new unit tags. The backend gives each re-created survivor its old tag back, so that ``SC2Env``
+keeps its agent (same name, not a loss, no new agent slot), as the built-in engine does: in a frame
+where own units vanished and at least ``reinforcements`` new ones appeared, the first ``new - reinforcements``
+new units in tag order (the map creates the survivors first, in their old order) are matched, in order,
+to the vanished ones in tag order, skipping a vanished unit of another type or with fewer hit points
+than its candidate (it died in the same step). Orders name units by their stable tags too.
+
 The game is seeded at construction (``random_seed``); ``reset(seed)`` cannot reseed it.
 """
 
@@ -27,8 +37,8 @@ from typing import Any
 import numpy as np
 
 from envs.sc2.compat import import_pysc2
-from envs.sc2.frame import ATTACK, MOVE, STOP, Frame, Orders, Units
-from envs.sc2.units import STEP_MUL, UNIT_TYPES
+from envs.sc2.frame import ATTACK, MOVE, SELF, STOP, Frame, Orders, Units
+from envs.sc2.units import MINIGAMES, STEP_MUL, UNIT_TYPES, minigame
 
 RAW_RESOLUTION = 256  # raw pixels across the map's longest side: 4 per cell on the 64-cell mini-game maps
 VISIBLE = 1  # raw_pb.DisplayType.Visible
@@ -101,9 +111,13 @@ class PySC2Backend:
         else:
             self._origin = np.zeros(2)
             self.map_size = (float(start.map_size.x), float(start.map_size.y))
-        self._row_of: dict[int, int] = {}
+        self._row_of: dict[int, int] = {}  # stable tag -> row of the last raw_units
+        self._alias: dict[int, int] = {}  # the game's tag -> stable tag (a re-created survivor's old tag)
+        self._own: dict[int, tuple[int, float]] = {}  # stable tag -> (unit type, health) of the last own units
+        self._reinforcements = minigame(map_name).reinforcements if map_name in MINIGAMES else 0
 
     def reset(self, seed: int | None = None) -> Frame:
+        self._alias, self._own = {}, {}
         return self._frame(self.env.reset()[0])
 
     def step(self, orders: Orders) -> Frame:
@@ -129,7 +143,7 @@ class PySC2Backend:
 
         obs = timestep.observation
         raw = np.asarray(obs["raw_units"], np.int64).reshape(-1, len(F))
-        tags = raw[:, F.tag]
+        tags = self._stable_tags(raw, F)
         self._row_of = dict(zip(tags.tolist(), range(len(tags)), strict=True))
         x, y = self.to_cells(raw[:, F.x].astype(np.float64), raw[:, F.y].astype(np.float64))
         stats = [_STATS.get(t) for t in raw[:, F.unit_type].tolist()]
@@ -159,6 +173,31 @@ class PySC2Backend:
             episode_over=bool(timestep.last()),
             map_size=self.map_size,
         )
+
+    def _stable_tags(self, raw: np.ndarray, F: Any) -> np.ndarray:
+        """The frame's tags, a re-created wave survivor's replaced by its old one (module docstring)."""
+        own = raw[:, F.alliance] == SELF
+        fresh = [r for r in np.flatnonzero(own).tolist() if int(raw[r, F.tag]) not in self._alias]
+        present = {self._alias.get(int(t)) for t in raw[own, F.tag].tolist()}
+        gone = sorted(t for t in self._own if t not in present)
+        survivors = len(fresh) - self._reinforcements
+        if self._reinforcements and gone and survivors > 0:
+            fresh.sort(key=lambda r: int(raw[r, F.tag]))
+            candidates = iter(gone)
+            for r in fresh[:survivors]:
+                for old in candidates:
+                    kind, hp = self._own[old]
+                    if kind == raw[r, F.unit_type] and raw[r, F.health] <= hp + 1e-6:
+                        self._alias[int(raw[r, F.tag])] = old
+                        break
+        for t in raw[:, F.tag].tolist():
+            self._alias.setdefault(int(t), int(t))
+        tags = np.array([self._alias[int(t)] for t in raw[:, F.tag].tolist()], np.int64)
+        self._own = {
+            int(t): (int(k), float(h))
+            for t, k, h in zip(tags[own], raw[own, F.unit_type], raw[own, F.health], strict=True)
+        }
+        return tags
 
     def raw_actions(self, orders: Orders) -> list[Any]:
         """PySC2 raw function calls for ``orders`` (one per group of units with the same order)."""

@@ -10,8 +10,9 @@ episode. The scripted agents:
 - FindAndDefeatZerglings: focus fire on the visible Zergling nearest the group; with none in sight,
   sweep the map along fixed waypoints, as a group.
 - DefeatRoaches: focus fire on the weakest Roach (the nearest to the group on ties).
-- DefeatZerglingsAndBanelings: spread out (2 cells apart: Baneling splash is 2.2), close in until
-  the group charges, then stand and shoot: Banelings in range first, else the nearest in range.
+- DefeatZerglingsAndBanelings: spread out (2.5 cells apart: Baneling splash is 2.2), then the Marine
+  nearest the enemies walks into their scan range (5) alone to pull them; everyone shoots what is in
+  range (Banelings first) and closes in once they charge.
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ import numpy as np
 
 from envs.sc2.env import SC2Env
 from envs.sc2.interface import DIRECTIONS, N_FIXED
-from envs.sc2.units import UNIT_TYPES, ZERGLING
+from envs.sc2.units import MARINE, UNIT_TYPES
 
+# [MAP] FindAndDefeatZerglings.SC2Map gt_Init (demo mode): the exploration points, the centres of regions
+# 5-12 (the corners, the middle of each side), less the playable area's corner (10, 12)
+EXPLORATION_POINTS = np.array([7.933 + 25.029j, 21.780 + 25.068j, 36.148 + 25.119j, 35.983 + 14.579j,
+                               36.041 + 6.935j, 22.008 + 6.955j, 7.910 + 6.989j, 7.935 + 15.611j])  # fmt: skip
+SPREAD = 2.5  # DefeatZerglingsAndBanelings: cells between Marines before contact (Baneling splash 2.2)
+BAIT_AT = 6.0  # centre distance at which the group counts as engaged (scan range 5 + two radii)
 _BANELING, _ZERGLING = [u.name for u in UNIT_TYPES].index("Baneling"), [u.name for u in UNIT_TYPES].index("Zergling")
 Observations = dict[str, dict[str, np.ndarray]]
 
@@ -94,6 +101,7 @@ class Scripted:
     def reset(self) -> None:
         """Forget the sweep position and the shard choices."""
         self.waypoint = 0
+        self.visited: set[int] = set()
 
     def __call__(self, obs: Observations) -> dict[str, int]:
         """One action per observed agent."""
@@ -147,16 +155,14 @@ class Scripted:
         pos, _ = self._seen(v)
         if len(pos):
             return self._focus(v, pos[np.abs(pos - centre).argmin()])
-        width, height = self.env.map_size
-        reach = ZERGLING.radius + 6.0  # a lane every 12 cells: the Marines see 9 either side
-        lanes = np.arange(reach, height, 2 * reach)
-        xs = (reach, width - reach)
-        route = [complex(xs[(j + side) % 2], y) for j, y in enumerate(lanes) for side in (0, 1)]
-        route += route[::-1]
-        if abs(route[self.waypoint % len(route)] - centre) < 2.0:
-            self.waypoint += 1
-        goal = route[self.waypoint % len(route)]
-        return [_towards(p, goal) for p in v.pos]
+        # the map's own demo mode (gt_DemoMode): the nearest exploration point not yet visited
+        if len(self.visited) == len(EXPLORATION_POINTS):
+            self.visited = set()
+        todo = [k for k in range(len(EXPLORATION_POINTS)) if k not in self.visited]
+        goal_k = min(todo, key=lambda k: abs(EXPLORATION_POINTS[k] - centre))
+        if abs(EXPLORATION_POINTS[goal_k] - centre) < 2.0:
+            self.visited.add(goal_k)
+        return [_towards(p, EXPLORATION_POINTS[goal_k]) for p in v.pos]
 
     def _DefeatRoaches(self, v: View) -> list[int]:
         pos, health = self._seen(v)
@@ -170,21 +176,25 @@ class Scripted:
         enemies, _ = self._seen(v)
         if not len(enemies):
             return [0] * len(v.agents)
+        gap = np.abs(v.pos[:, None] - enemies[None, :]).min(axis=1)  # each Marine's nearest enemy
+        engaged = gap.min() < BAIT_AT
+        crowd = np.abs(v.pos[:, None] - v.pos[None, :]) + np.eye(len(v.pos)) * np.inf
+        bait = int(gap.argmin())
         actions = []
         for i, p in enumerate(v.pos):
             d = np.where(v.t_present[i], np.abs(v.t_pos[i] - p), np.inf)
-            allies = np.delete(v.pos, i)
-            crowd = allies[np.abs(allies - p).argmin()] if len(allies) else None
-            reach = d <= 5.0 + 0.75  # within weapon range (centre distance, two small radii)
+            reach = d <= MARINE.range + 2 * MARINE.radius  # within weapon range (centre distance, two small radii)
             banes = reach & (v.t_type[i] == _BANELING)
-            if d.min() > 10.0 and crowd is not None and abs(crowd - p) < 2.0:
-                actions.append(_towards(p, 2 * p - crowd))  # spread out before contact (splash 2.2)
-            elif banes.any() or reach.any():  # Banelings first, then the nearest in range
+            if banes.any() or reach.any():  # Banelings first, then the nearest in range
                 actions.append(N_FIXED + int(np.where(banes if banes.any() else reach, d, np.inf).argmin()))
-            elif d.min() < 7.5:
-                actions.append(1)  # they are coming: stand and shoot
+            elif engaged:  # they charge: close in on the nearest
+                actions.append(_towards(p, enemies[np.abs(enemies - p).argmin()]))
+            elif i == bait:  # one Marine walks into their scan range (5) to pull them
+                actions.append(_towards(p, enemies[np.abs(enemies - p).argmin()]))
+            elif crowd[i].min() < SPREAD:  # the others spread out before contact (Baneling splash 2.2)
+                actions.append(_towards(p, 2 * p - v.pos[int(crowd[i].argmin())]))
             else:
-                actions.append(_towards(p, enemies[np.abs(enemies - p).argmin()]))  # close in, spread
+                actions.append(0)
         return actions
 
 

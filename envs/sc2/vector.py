@@ -32,6 +32,7 @@ class SC2VecEnv:
         autoreset: restart a game when all its agents are done (off for evaluation episodes).
         env_offset: global index of the first game (episode seeds as a larger vector would give them).
         step_mul, k_allies, k_targets, move_step, see_through_fog, reward: as for ``SC2Env``.
+        jitter, regen: as for ``envs.sc2.make_minigame``.
     """
 
     def __init__(
@@ -47,10 +48,12 @@ class SC2VecEnv:
         move_step: float = MOVE_STEP,
         see_through_fog: bool = False,
         reward: str = "score",
+        jitter: bool = True,
+        regen: bool = True,
     ) -> None:
         check_reward(reward)
         self.spec, self.reward = minigame(map_name), reward
-        self.engine = BuiltinEngine(map_name, num_envs, step_mul)
+        self.engine = BuiltinEngine(map_name, num_envs, step_mul, jitter=jitter, regen=regen)
         self.features = Features(self.spec, k_allies, k_targets, move_step, see_through_fog)
         self.agents = [f"marine_{i}" for i in range(self.spec.agent_slots)]
         self.num_envs, self.num_agents = num_envs, len(self.agents)

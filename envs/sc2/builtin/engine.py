@@ -13,11 +13,12 @@ the simulation.
 Time: one ``step`` runs ``step_mul`` (8) game loops, 22.4 per second at Faster. The combat maps are
 simulated loop by loop. MoveToBeacon and CollectMineralShards have nothing but movement, a straight
 line per unit within a step: they advance a whole step at once and test the swept segment against the
-pick-ups, the exact equivalent of testing at every loop.
+pick-ups (the maps test every loop, at points 0.14 cells apart along it: the same to within 0.01 cells).
 
 Each game loop of the combat maps, in this order:
-1. target acquisition: an idle enemy takes the nearest Marine within its sight (at any distance once
-   it has been hit) and attacks it until one of them dies, chasing it. An idle Marine (after ``STOP``,
+1. target acquisition: an idle enemy takes the nearest Marine within its weapon's scan range (5, edge
+   to edge; ``units.SCAN_RANGE``; at any distance once it has been hit) and attacks it until one of
+   them dies, chasing it. An idle Marine (after ``STOP``,
    after reaching a ``MOVE`` point, or never ordered) fires at the nearest visible enemy within its
    weapon range without moving (the game's auto-acquire, without its short chase). A game skips these
    scans while none of its idle units can possibly find a target (distances shrink by at most two top
@@ -29,16 +30,22 @@ Each game loop of the combat maps, in this order:
    (the game resolves them in a random order): shots at one target resolve in unit order and a shot at
    a unit that an earlier one already killed is not fired (that weapon stays ready); the killing shot's
    excess is lost (overkill). A weapon fires again ``ceil(period)`` loops later (Marine 14, Zergling 12,
-   Roach 32); the game's random -1 .. +2 loop jitter (PySC2 docs/environment.md) is not modelled;
+   Roach 32), plus the game's random -1 .. +2 loop jitter (PySC2 docs/environment.md; ``jitter=False``
+   turns it off): a hash of the episode's key, the shooter's tag and the loop, so a game draws the same
+   jitter alone or in a batch;
 4. Banelings that reach their target, and Banelings that die, burst: every Marine whose edge is within
    2.2 of the Baneling's centre takes 35 (16 + 19 vs Light); the Baneling dies, which scores as a kill;
 5. deaths score (kills and losses); attack orders on the dead lapse; when every enemy is dead the next
    group spawns (DefeatRoaches and DefeatZerglingsAndBanelings: with reinforcements, every unit back to
    its side).
 
-Enemy AI, as this engine reads the maps' triggers (the maps' files are not read here): the Roaches, the
-Zerglings and Banelings of DefeatZerglingsAndBanelings, and the "stationary" Zerglings of
-FindAndDefeatZerglings all hold their ground until a Marine comes within their sight or hits them.
+After the loops of a step, live Zerg units regain 0.2734 hp per game second of the step (``regen=False``
+turns it off), up to their maximum: credited once per agent step, 0.14 hp per 8 loops.
+
+Enemy AI: the maps' triggers give the enemies no orders (DefeatRoaches.SC2Map and the others order
+only the player's units, in their demo mode), so the Roaches, the Zerglings and Banelings, and the
+Zerglings of FindAndDefeatZerglings all hold their ground until a Marine comes within their scan range
+or hits them.
 Fog of war (FindAndDefeatZerglings only): an enemy is visible while its centre is within the sight
 radius (9) of a live Marine; Marines cannot target what they cannot see.
 """
@@ -53,7 +60,16 @@ import numpy as np
 
 from envs.sc2.builtin.minigames import RULES, MiniGameRules
 from envs.sc2.frame import ATTACK, ENEMY, MOVE, NEUTRAL, SELF, STOP, Frame, Orders, Units
-from envs.sc2.units import STEP_MUL, UNIT_TYPES, MiniGameSpec, UnitStats, minigame
+from envs.sc2.units import (
+    GAME_LOOPS_PER_GAME_SECOND,
+    PICKUP_REACH,
+    STEP_MUL,
+    UNIT_TYPES,
+    WEAPON_JITTER,
+    MiniGameSpec,
+    UnitStats,
+    minigame,
+)
 
 OWN, FOE, PICKUP, NOBODY = 0, 1, 2, 3  # teams inside the engine (NOBODY: an empty slot)
 _ALLIANCE = np.array([SELF, ENEMY, NEUTRAL, 0], np.int8)  # per team
@@ -75,6 +91,9 @@ NO_KIND = len(UNIT_TYPES)
 _TYPE_ID = np.array([u.unit_type for u in UNIT_TYPES] + [0], np.int32)
 _HEALTH, _ARMOR, _DAMAGE, _BONUS = _column("health"), _column("armor"), _column("damage"), _column("bonus_light")
 _RANGE, _RADIUS, _SIGHT, _SPLASH = _column("range"), _column("radius"), _column("sight"), _column("splash")
+_SCAN = np.array([u.scan_range for u in UNIT_TYPES] + [0.0])
+_REGEN = _column("regen") / GAME_LOOPS_PER_GAME_SECOND  # hp per game loop
+_REACH = np.array([PICKUP_REACH.get(u.unit_type, 0.0) for u in UNIT_TYPES] + [0.0])  # pick-ups, centre distance
 _LIGHT, _SUICIDE = _column("light").astype(bool), _column("suicide").astype(bool)
 _PERIOD = np.array([u.cooldown_loops for u in UNIT_TYPES] + [0], np.float64)
 _SPEED = np.array([u.speed_per_loop for u in UNIT_TYPES] + [0], np.float64)
@@ -104,6 +123,8 @@ class BuiltinEngine:
             experiments): ``(stats, alliance, x, y)`` tuples, alliance ``SELF``, ``ENEMY`` or ``NEUTRAL``.
             The map's rules (score, respawns, waves, time limit) still apply.
         capacity: unit slots per game to start with.
+        jitter: the game's random -1 .. +2 loop delay on each shot (seeded by the episode).
+        regen: Zerg regeneration.
     """
 
     def __init__(
@@ -113,12 +134,16 @@ class BuiltinEngine:
         step_mul: int = STEP_MUL,
         opening: Opening | None = None,
         capacity: int = 16,
+        jitter: bool = True,
+        regen: bool = True,
     ) -> None:
         self.spec: MiniGameSpec = minigame(map_name)
         if step_mul < 1 or num_envs < 1:
             raise ValueError(f"need step_mul >= 1 and num_envs >= 1, got {step_mul}, {num_envs}")
         self.rules: MiniGameRules = RULES[map_name]
         self.map_name, self.step_mul, self.opening, self.num_envs = map_name, step_mul, opening, num_envs
+        self.jitter, self.regen = jitter, regen
+        self.key = np.zeros(num_envs, np.uint64)  # per game and episode: the weapon jitter's hash key
         self.width, self.height = (float(v) for v in self.spec.size)
         self.limit_loops = self.spec.limit_loops
         self._combat = not self.spec.neutral_targets
@@ -177,6 +202,7 @@ class BuiltinEngine:
         self.radius, self.range, self.speed = _RADIUS[k], _RANGE[k], _SPEED[k]
         self.armor, self.light, self.damage, self.bonus = _ARMOR[k], _LIGHT[k], _DAMAGE[k], _BONUS[k]
         self.period, self.sight, self.splash, self.suicide = _PERIOD[k], _SIGHT[k], _SPLASH[k], _SUICIDE[k]
+        self.scan, self.hp_max, self.regen_rate = _SCAN[k], _HEALTH[k], _REGEN[k]
         self.own, self.foe, self.pickup = self.team == OWN, self.team == FOE, self.team == PICKUP
         own, foe, radius = self.own.reshape(E, U), self.foe.reshape(E, U), self.radius.reshape(E, U)
         self.hostile = (own[:, :, None] & foe[:, None, :]) | (foe[:, :, None] & own[:, None, :])  # (E, U, U)
@@ -257,6 +283,7 @@ class BuiltinEngine:
         """Start a new episode of game ``e`` (seeded: the same seed gives the same episode)."""
         if seed is not None:
             self.rngs[e] = np.random.default_rng(seed)
+        self.key[e] = self.rngs[e].integers(0, 2**63, dtype=np.uint64)
         rows = slice(e * self.capacity, (e + 1) * self.capacity)
         self._map_rows(lambda values, empty: _cleared(values, rows, empty))
         self.game_loop[e], self.score[e], self.next_tag[e], self.n_used[e], self.wiped[e] = 0, 0.0, 1, 0, False
@@ -296,11 +323,14 @@ class BuiltinEngine:
     def step(self) -> None:
         """Run ``step_mul`` game loops of every game not over (a game stops at its end)."""
         if self._combat:
+            start = self.game_loop.copy()
             for _ in range(self.step_mul):
                 active = ~self.over()
                 if not np.count_nonzero(active):
                     break
                 self._loop(active)
+            if self.regen:
+                self._regenerate(self.game_loop - start)
         else:
             active = ~self.over()
             self._glide(active)
@@ -309,6 +339,27 @@ class BuiltinEngine:
         self._update_visibility()
 
     # -- simulation ---------------------------------------------------------------------------
+
+    def _regenerate(self, loops: np.ndarray) -> None:
+        """Live units with regeneration regain ``regen_rate`` hp per loop of their game's ``loops``."""
+        grow = (self.regen_rate > 0) & self.alive() & (self.hp < self.hp_max)
+        if np.count_nonzero(grow):
+            gain = self.regen_rate[grow] * loops[self.env_of[grow]]
+            self.hp[grow] = np.minimum(self.hp[grow] + gain, self.hp_max[grow])
+
+    def _jitter(self, rows: np.ndarray) -> np.ndarray:
+        """The game's -1 .. +2 loop delay of each shot by ``rows`` this loop: a splitmix64 hash of the game's
+        key, the shooter's tag and the game loop (the same in any batch)."""
+        lo, hi = WEAPON_JITTER
+        if not self.jitter:
+            return np.zeros(len(rows))
+        games = self.env_of[rows]
+        z = self.key[games] ^ (self.tag[rows].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        z ^= self.game_loop[games].astype(np.uint64) * np.uint64(0xD1B54A32D192ED03)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z ^= z >> np.uint64(31)
+        return (z % np.uint64(hi - lo + 1)).astype(np.float64) + lo
 
     def _glide(self, active: np.ndarray) -> None:
         """Movement-only maps: ``step_mul`` game loops at once; pick-ups touched on the way are taken."""
@@ -326,9 +377,9 @@ class BuiltinEngine:
         a, b, p = start.reshape(E, U, 1), self.z.reshape(E, U, 1), self.z.reshape(E, 1, U)
         ab = b - a
         u = np.clip(((p - a) * ab.conjugate()).real / np.maximum(np.abs(ab) ** 2, 1e-12), 0.0, 1.0)
-        radius = self.radius.reshape(E, U)
+        reach = _REACH[self.kind].reshape(E, 1, U)  # [MAP] the Marine's centre within the pick-up's reach
         pair = (self.own & active[self.env_of]).reshape(E, U, 1) & (self.pickup & self.alive()).reshape(E, 1, U)
-        touched = (pair & (np.abs(a + u * ab - p) <= radius[:, :, None] + radius[:, None, :])).any(axis=1).ravel()
+        touched = (pair & (np.abs(a + u * ab - p) <= reach)).any(axis=1).ravel()
         if not touched.any():
             return
         self.score += np.bincount(self.env_of[touched], minlength=E)  # [MG] +1 per beacon reached / shard
@@ -347,7 +398,7 @@ class BuiltinEngine:
             idle = (state == IDLE) & scan[self.env_of]
             centre = np.abs(z.reshape(E, U, 1) - z.reshape(E, 1, U))  # (E, U, U)
             edge = centre - self.rr_pen
-            acquire_range = np.where(self.foe, np.where(self.provoked, NEVER, self.sight), -1.0)
+            acquire_range = np.where(self.foe, np.where(self.provoked, NEVER, self.scan + 1e-9), -1.0)
             # the schedule reads distances regardless of fog: an enemy may come into sight meanwhile
             self._next_scan(scan, idle, edge.min(axis=2).ravel(), np.maximum(acquire_range, self.auto_range))
             if self.spec.fog:  # Marines see (and may target) enemies within their sight only
@@ -430,7 +481,7 @@ class BuiltinEngine:
                 np.subtract.at(self.hp, t, dmg)
             else:
                 self.hp[t] -= dmg
-            self.ready[direct] = self.game_loop[self.env_of[direct]] + self.period[direct]
+            self.ready[direct] = self.game_loop[self.env_of[direct]] + self.period[direct] + self._jitter(direct)
             if not self.provoked[t].all():  # a provoked enemy acquires at any distance: scan
                 self.provoked[t] = True
                 self.scan_at[self.env_of[t]] = self.game_loop[self.env_of[t]]
@@ -513,10 +564,18 @@ class BuiltinBackend:
         map_name: the mini-game.
         step_mul: game loops per ``step``.
         opening: units to start every episode with (see :class:`BuiltinEngine`).
+        jitter, regen: weapon jitter and Zerg regeneration (see :class:`BuiltinEngine`).
     """
 
-    def __init__(self, map_name: str, step_mul: int = STEP_MUL, opening: Opening | None = None) -> None:
-        self.engine = BuiltinEngine(map_name, 1, step_mul, opening)
+    def __init__(
+        self,
+        map_name: str,
+        step_mul: int = STEP_MUL,
+        opening: Opening | None = None,
+        jitter: bool = True,
+        regen: bool = True,
+    ) -> None:
+        self.engine = BuiltinEngine(map_name, 1, step_mul, opening, jitter=jitter, regen=regen)
         self.map_name, self.step_mul = map_name, step_mul
 
     def reset(self, seed: int | None = None) -> Frame:
