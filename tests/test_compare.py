@@ -91,6 +91,7 @@ def test_report_is_generated_from_summaries(tmp_path):
     text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
     assert "| K_REPAINT | 2.0 ± 0.0 | 0/1 | 75% |" in text
     assert "94%" in text  # the paper's figure beside ours
+    assert f"--modes baseline repaint --seeds 1 --out {scen}" in text  # re-makes only the modes shown
     assert (tmp_path / "docs" / "img" / "results-sc2-beacon-to-shards-subtask.png").is_file()
 
 

@@ -145,8 +145,11 @@ def format_overview(summaries: list[dict[str, Any]]) -> str:
 
 
 def _override_arg(summary: dict[str, Any]) -> str:
-    """The compare's ``--set KEY=VALUE`` overrides (``--iterations``, ``--set``, ...), each followed by a space."""
-    args = summary.get("override_args", [])
+    """The compare's ``--set KEY=VALUE`` overrides (``--iterations``, ``--set``, ...) and, where it ran only some
+    modes, ``--modes``: what re-makes the rows shown, followed by a space."""
+    args = list(summary.get("override_args", []))
+    if set(summary["modes"]) != set(MODES):
+        args += ["--modes", *(m for m in MODES if m in summary["modes"])]
     return shlex.join(args) + " " if args else ""
 
 
