@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pettingzoo import ParallelEnv
 
+from envs.errors import EnvKwargError
 from envs.sc2.units import MINIGAMES  # names and specs only: no backend is imported
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ def make(env_id: str, **kwargs: Any) -> ParallelEnv:
     Raises:
         KeyError: for an unknown id; the message lists the known ids.
         ImportError: when the id's family cannot be imported (e.g. a missing extra).
+        EnvKwargError: for a keyword argument the env does not take, or a value outside its range.
     """
     if env_id not in _REGISTRY:
         close = difflib.get_close_matches(env_id, _REGISTRY, n=1)
@@ -80,7 +83,14 @@ def make(env_id: str, **kwargs: Any) -> ParallelEnv:
             f"environment {env_id!r} cannot be built: {err}. Install the project with its extras: "
             "pip install -e '.[all]'"
         ) from err
-    return factory(**{**defaults, **kwargs})
+    try:
+        return factory(**{**defaults, **kwargs})
+    except TypeError as err:  # a keyword no constructor down the chain takes (gymnasium wraps the message)
+        unknown = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+        if unknown is None:
+            raise
+        key = unknown.group(1)
+        raise EnvKwargError(key, f"{env_id} has no option {key!r}") from None
 
 
 def make_vec(

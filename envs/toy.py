@@ -16,6 +16,8 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from envs.errors import check_number
+
 
 class StaggeredEnv(ParallelEnv):
     metadata: ClassVar[dict[str, Any]] = {"name": "toy_staggered_v0", "render_modes": [], "is_parallelizable": True}
@@ -26,6 +28,7 @@ class StaggeredEnv(ParallelEnv):
         max_steps: int = 6,
         render_mode: str | None = None,
     ) -> None:
+        check_number("max_steps", max_steps, 1)
         self.lifetimes = tuple(lifetimes)
         self.max_steps = max_steps
         self.render_mode = render_mode

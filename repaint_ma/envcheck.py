@@ -30,9 +30,11 @@ def check_env(sc: Scenario) -> None:
     Raises:
         ScenarioError: the reward function failed to load or to give a finite number on the first step
             (key ``reward``, with the reward's own message: for a missing ``params`` key, the valid
-            keys and the closest one).
+            keys and the closest one); an env keyword it does not take or cannot use (key ``env.kwargs.<name>``,
+            or ``reward`` for an env without a reward option); a bad track file.
     """
     import envs
+    from envs.errors import EnvInputError, EnvKwargError
     from envs.racing.rewards import RewardFunctionError
 
     try:
@@ -49,3 +51,8 @@ def check_env(sc: Scenario) -> None:
             env.close()
     except RewardFunctionError as err:
         raise ScenarioError(sc.source, "reward", str(err)) from None
+    except EnvKwargError as err:  # the scenario's reward reaches the env as its ``reward`` keyword
+        key = "reward" if err.key == "reward" and "reward" not in sc.env.kwargs else f"env.kwargs.{err.key}"
+        raise ScenarioError(sc.source, key, err.expected) from None
+    except EnvInputError as err:  # a track file
+        raise ScenarioError(sc.source, "env.kwargs", str(err)) from None

@@ -5,6 +5,9 @@ Every class here is a ``UserError``; library code raises them, ``repaint_ma.apps
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 
 class UserError(ValueError):
     """Bad input from the user; ``str(err)`` is the whole one-line message."""
@@ -33,3 +36,22 @@ class PolicyFileError(UserError):
 
 class WriteError(UserError):
     """A file that could not be written (read-only or full disk); what was there before is kept."""
+
+
+def check_flag(flag: str, value: float, low: float, above: bool = False) -> None:
+    """Raise ``UsageError`` unless the command-line ``value`` of ``flag`` is finite and ``>= low`` (``> low`` if
+    ``above``)."""
+    if not math.isfinite(value) or (value <= low if above else value < low):
+        raise UsageError(f"{flag}: expected a number {'>' if above else '>='} {low:g}, got {value}")
+
+
+def check_out(flag: str, path: Path, folder: bool) -> None:
+    """Raise ``UsageError`` when ``path`` (given by ``flag``) exists as a file where a folder is expected, or
+    as a folder where a file is expected."""
+    if folder and path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: a file; expected a folder (new or existing)")
+    if not folder and path.is_dir():
+        raise UsageError(f"{flag} {path}: a folder; expected a file to write")
+    blocking = [parent for parent in path.parents if parent.exists() and not parent.is_dir()]
+    if blocking:
+        raise UsageError(f"{flag} {path}: {blocking[-1]} is a file; expected a folder there")

@@ -2,12 +2,15 @@
 name cannot leave runs/; compare refuses records made with other settings."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from envs.racing import RewardFunctionError, load_reward
@@ -129,3 +132,126 @@ def test_compare_refuses_records_made_with_other_settings(tmp_path):
     more = from_dict({**TINY, "train": {**TINY["train"], "target_score": 1.0, "iterations": 2}})
     with pytest.raises(UsageError, match=r"baseline-seed0\.json: made with other settings \(train\.iterations: 1"):
         run_compare(more, tmp_path, [0], ["baseline"], progress=False)
+
+
+RACING = "racing/single-car"
+RACE = ["leaderboard", "--track", "oval", "--entry", "bot:pure-pursuit"]
+CARTPOLE = {"id": "classic/CartPole-v1", "kwargs": {}}
+
+
+def _main_error(capsys: pytest.CaptureFixture, *args: str) -> str:
+    """``repaint ARGS`` in this process: exit code 2 and one line on stderr; returns the line."""
+    from repaint_ma.apps.cli import main
+
+    assert main(list(args)) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    return lines[0]
+
+
+def _scenario(tmp_path: Path, env: dict, **more: object) -> str:
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps({**TINY, "env": env, **more}))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("env", "more", "expected"),
+    [
+        ({**CARTPOLE, "kwargs": {"bogus": 1}}, {}, "env.kwargs.bogus: classic/CartPole-v1 has no option 'bogus'"),
+        (CARTPOLE, {"reward": "centerline"}, "reward: classic/CartPole-v1 has no option 'reward'"),
+        ({"id": RACING, "kwargs": {"laps": -1}}, {}, "env.kwargs.laps: expected an integer >= 1, got -1"),
+        ({"id": RACING, "kwargs": {"max_steps": -5}}, {}, "env.kwargs.max_steps: expected an integer >= 1"),
+        ({"id": RACING, "kwargs": {"lidar_range": 0}}, {}, "env.kwargs.lidar_range: expected a number"),
+        ({"id": "sc2/MoveToBeacon", "kwargs": {"step_mul": 0}}, {}, "env.kwargs.step_mul: expected an integer >= 1"),
+        ({"id": "toy/staggered", "kwargs": {"max_steps": 0}}, {}, "env.kwargs.max_steps: expected an integer >= 1"),
+    ],
+)  # fmt: skip
+def test_bad_env_kwargs_and_a_reward_the_env_has_no_option_for_are_one_line(tmp_path, capsys, env, more, expected):
+    path = _scenario(tmp_path, env, **more)
+    assert _main_error(capsys, "validate", path).startswith(f"error: {path}: {expected}")
+
+
+def _track(tmp_path: Path, scale: float | None) -> str:
+    path = tmp_path / "t.npy"
+    if scale is None:
+        path.write_bytes(b"")
+    else:
+        np.save(path, np.load(ROOT / "envs/racing/tracks/oval.npy") * scale)
+    return str(path)
+
+
+@pytest.mark.parametrize(("scale", "expected"), [(None, "No data left in file"), (1e300, "expected metres within")])
+def test_an_empty_or_far_out_track_file_is_one_line_in_leaderboard_and_a_scenario(tmp_path, capsys, scale, expected):
+    track = _track(tmp_path, scale)
+    err = _main_error(capsys, "leaderboard", "--track", track, "--entry", "bot:pure-pursuit")
+    assert err.startswith(f"error: --track {track}: ") and expected in err
+    path = _scenario(tmp_path, {"id": RACING, "kwargs": {"track": track}})
+    err = _main_error(capsys, "validate", path)
+    assert err.startswith(f"error: {path}: env.kwargs: track {track}") and expected in err
+
+
+def test_pysc2_without_starcraft_is_one_line_saying_how_to_install(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("pysc2")
+    monkeypatch.setenv("SC2PATH", str(tmp_path / "no-sc2"))
+    err = _main_error(capsys, "bench", "sc2", "--backend", "pysc2", "--episodes", "1", "--maps", "MoveToBeacon")
+    assert "StarCraft II not found" in err and "SC2PATH" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["eval", "run", "--episodes", "0"], "--episodes: expected a number >= 1, got 0"),
+        ([*RACE, "--time-limit", "nan"], "--time-limit: expected a number > 0, got nan"),
+        ([*RACE, "--bots", "-1"], "--bots: expected a number >= 0, got -1"),
+        ([*RACE, "--laps", "0"], "--laps: expected a number >= 1, got 0"),
+        ([*RACE, "--trials", "0"], "--trials: expected a number >= 1, got 0"),
+    ],
+)  # fmt: skip
+def test_out_of_range_flags_are_one_line(capsys, args, expected):
+    assert _main_error(capsys, *args) == f"error: {expected}"
+
+
+def test_report_names_a_truncated_or_foreign_summary(tmp_path, capsys):
+    summary = tmp_path / "results" / "x" / "summary.json"
+    summary.parent.mkdir(parents=True)
+    for text in ('{"scenario": "x", "mod', "[1, 2]"):
+        summary.write_text(text)
+        err = _main_error(capsys, "report", str(tmp_path / "results"), "--out", str(tmp_path / "r.md"))
+        assert err.startswith(f"error: {summary}: not a")
+
+
+def test_out_that_is_a_folder_for_a_file_or_a_file_for_a_folder_is_one_line(tmp_path, capsys):
+    summary = tmp_path / "results" / "x" / "summary.json"
+    summary.parent.mkdir(parents=True)
+    summary.write_text("{}")
+    a_file = tmp_path / "f"
+    a_file.write_text("")
+    assert "a folder; expected a file" in _main_error(
+        capsys, "report", str(tmp_path / "results"), "--out", str(tmp_path)
+    )
+    assert f"{a_file} is a file" in _main_error(capsys, "report", str(tmp_path / "results"), "--out", f"{a_file}/r.md")
+    leaderboard = [*RACE, "--out", str(a_file)]
+    assert "a file; expected a folder" in _main_error(capsys, *leaderboard)
+    scenario = _scenario(tmp_path, TINY["env"])
+    assert "a file; expected a folder" in _main_error(
+        capsys, "compare", scenario, "--modes", "baseline", "--out", str(a_file)
+    )
+
+
+def test_ctrl_c_with_workers_is_one_line_and_exit_130(tmp_path):
+    scenario = _scenario(tmp_path, CARTPOLE, train={"iterations": 500, "eval_episodes": 1})
+    run = ["run", scenario, "--quiet", "--workers", "2", "--run-dir", str(tmp_path / "run")]
+    metrics = tmp_path / "run" / "metrics.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repaint_ma.apps.cli", *run],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    t0 = time.time()
+    while not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):  # the first iteration's row
+        assert proc.poll() is None and time.time() - t0 < 120, proc.stderr and proc.stderr.read()
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the learner and its workers
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == "interrupted; `repaint run ... --resume` continues from the last checkpoint"

@@ -52,6 +52,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from envs.errors import EnvKwargError, check_number
 from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
 from envs.racing.bots import PurePursuit
 from envs.racing.params import Placement, Progress, deepracer_params, place_on_track
@@ -114,14 +115,19 @@ class RacingEnv(ParallelEnv):
         render_mode: str | None = None,
         name: str = "racing_v0",
     ) -> None:
-        if cars < 1 or bots < 0:
-            raise ValueError(f"need cars >= 1 and bots >= 0, got cars={cars}, bots={bots}")
+        for key, value, low in (("cars", cars, 1), ("bots", bots, 0), ("max_steps", max_steps, 1), ("laps", laps, 1),
+                                ("lidar_rays", lidar_rays, 0), ("substeps", substeps, 1),
+                                ("solver_iterations", solver_iterations, 1)):  # fmt: skip
+            check_number(key, value, low)
+        check_number("reward_timeout_s", reward_timeout_s, 0, integer=False)
+        for key, value in (("bot_speed", bot_speed), ("lidar_range", lidar_range)):
+            check_number(key, value, 0, integer=False, above=True)
         if render_mode not in (None, "rgb_array"):
-            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+            raise EnvKwargError("render_mode", f"expected None or 'rgb_array', got {render_mode!r}")
         if off_track not in ("terminate", "reset"):
-            raise ValueError(f"off_track must be 'terminate' or 'reset', got {off_track!r}")
+            raise EnvKwargError("off_track", f"expected 'terminate' or 'reset', got {off_track!r}")
         if start_positions is not None and len(start_positions) != cars + bots:
-            raise ValueError(f"start_positions needs {cars + bots} arc lengths (cars + bots)")
+            raise EnvKwargError("start_positions", f"expected {cars + bots} arc lengths (cars + bots)")
         self.metadata = {"name": name, "render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
         self.track: Track = load_track(track)
         self.n_cars, self.n_bots = cars, bots
@@ -319,9 +325,7 @@ def single_car(**kwargs: Any) -> RacingEnv:
     """``racing/single-car``: time trial, one learning car ``car_0`` (see ``RacingEnv``)."""
     for key in ("cars", "bots"):
         if key in kwargs:
-            raise ValueError(
-                f"racing/single-car has one car and no bots; use racing/multi-car for {key}={kwargs[key]!r}"
-            )
+            raise EnvKwargError(key, f"racing/single-car has one car and no bots; use racing/multi-car for {key}")
     return RacingEnv(cars=1, bots=0, name="racing_single_car_v0", **kwargs)
 
 

@@ -20,6 +20,7 @@ from envs.errors import EnvInputError
 from envs.racing.physics import CAR_WIDTH
 
 TRACKS_DIR = Path(__file__).parent / "tracks"
+MAX_COORDINATE = 1000.0  # metres: DeepRacer tracks span tens of metres; far out, the physics loses precision
 
 
 def shipped_tracks() -> list[str]:
@@ -149,8 +150,8 @@ def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
     """Check a DeepRacer waypoint array; return it without a closing duplicate row.
 
     Raises:
-        ValueError: naming ``source`` for a wrong shape, an open loop, a self-intersecting
-            border or a track narrower than a car.
+        TrackError: naming ``source`` for a wrong shape, NaN, inf or far-out coordinates, an open loop, a
+            self-intersecting border or a track narrower than a car.
     """
     array = np.asarray(array, dtype=float)
     if array.ndim != 2 or array.shape[1] != 6 or len(array) < 4:
@@ -160,6 +161,11 @@ def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
         )
     if not np.isfinite(array).all():
         raise TrackError(f"track {source}: waypoints contain NaN or inf")
+    if np.abs(array).max() > MAX_COORDINATE:
+        raise TrackError(
+            f"track {source}: coordinates up to {np.abs(array).max():.3g} m; expected metres within "
+            f"+-{MAX_COORDINATE:g} m of the origin"
+        )
     steps = np.linalg.norm(np.diff(array[:, 0:2], axis=0), axis=1)
     spacing = float(np.median(steps))
     gap = float(np.linalg.norm(array[-1, 0:2] - array[0, 0:2]))
@@ -200,6 +206,6 @@ def load_track(track: str | Path) -> Track:
             raise TrackError(f"unknown track {track!r}: give a .npy path or one of {shipped_tracks()}")
     try:
         array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
         raise TrackError(f"track {path}: cannot read a NumPy array ({err})") from err
     return Track(path.stem, validate_waypoints(array, str(path)))

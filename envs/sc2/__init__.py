@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from envs.errors import EnvKwargError, check_number
 from envs.sc2.units import MINIGAMES, STEP_MUL, minigame
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def make_minigame(
     from envs.sc2.env import SC2Env
 
     minigame(map_name)  # a clear error for an unknown map
+    check_number("step_mul", step_mul, 1)
     if backend == "builtin":
         from envs.sc2.builtin import BuiltinBackend
 
@@ -45,7 +47,7 @@ def make_minigame(
 
         source = PySC2Backend(map_name, step_mul=step_mul)
     else:
-        raise ValueError(f"unknown sc2 backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+        raise EnvKwargError("backend", f"unknown sc2 backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     return SC2Env(source, **kwargs)
 
 

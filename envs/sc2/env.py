@@ -40,6 +40,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
+from envs.errors import EnvKwargError, check_number
 from envs.sc2.frame import SELF, Backend, Frame, Orders, Units
 from envs.sc2.interface import K_ALLIES, K_TARGETS, MOVE_STEP, Features
 from envs.sc2.units import minigame
@@ -51,7 +52,7 @@ DAMAGE_REWARD = 0.1  # reward "damage_dealt": score change + 0.1 per hit point d
 def check_reward(reward: str) -> None:
     """A clear error for an unknown ``reward`` option."""
     if reward not in REWARDS:
-        raise ValueError(f"unknown sc2 reward {reward!r}; expected one of {', '.join(REWARDS)}")
+        raise EnvKwargError("reward", f"unknown sc2 reward {reward!r}; expected one of {', '.join(REWARDS)}")
 
 
 def batch_of_one(u: Units) -> Units:
@@ -106,7 +107,10 @@ class SC2Env(ParallelEnv):
         render_mode: str | None = None,
     ) -> None:
         if render_mode is not None:
-            raise ValueError(f"render_mode must be None, got {render_mode!r}")
+            raise EnvKwargError("render_mode", f"expected None, got {render_mode!r}")
+        check_number("k_allies", k_allies, 1)
+        check_number("k_targets", k_targets, 1)
+        check_number("move_step", move_step, 0, integer=False, above=True)
         check_reward(reward)
         self.backend, self.reward = backend, reward
         self.spec = minigame(backend.map_name)

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from envs.errors import EnvInputError
 from envs.sc2.compat import import_pysc2
 from envs.sc2.frame import ATTACK, MOVE, SELF, STOP, Frame, Orders, Units
 from envs.sc2.units import MINIGAMES, STEP_MUL, UNIT_TYPES, minigame
@@ -52,8 +53,8 @@ INSTALL_HELP = (
 )
 
 
-class SC2NotFoundError(RuntimeError):
-    """StarCraft II (or the mini-game maps) is not installed where PySC2 looks for it."""
+class SC2NotFoundError(EnvInputError):
+    """StarCraft II (or the mini-game maps) is not installed where PySC2 looks for it (one line in the command)."""
 
 
 def _check_game(map_name: str) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from envs.sc2 import units
-from repaint_ma.errors import UsageError
+from repaint_ma.errors import UsageError, check_flag
 
 MINIGAMES = tuple(units.MINIGAMES)
 # SC2LE (2017) Table 1, mean scores: random policy, human (DeepMind game tester), StarCraft
@@ -203,8 +203,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the benchmark and print the tables (or JSON)."""
-    if args.episodes < 1:
-        raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
+    check_flag("--episodes", args.episodes, 1)
     unknown = [m for m in args.maps or () if m not in MINIGAMES]
     if unknown:
         raise UsageError(f"--maps: unknown mini-game(s) {', '.join(unknown)}; expected some of {', '.join(MINIGAMES)}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from repaint_ma import scenario as scenario_mod
-from repaint_ma.errors import ScenarioError, UsageError, UserError
+from repaint_ma.errors import ScenarioError, UsageError, UserError, check_flag, check_out
 from repaint_ma.scenario import MODES, Scenario
 
 
@@ -89,6 +89,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from repaint_ma.teacher import load_scenario_teacher, resolve_policy
     from repaint_ma.workers import make_vec
 
+    check_flag("--episodes", args.episodes, 1)
     path = Path(args.target)
     of_teacher = path.suffix in (".yaml", ".yml")  # the scenario's teacher, in its env and under its reward
     if of_teacher:
@@ -149,10 +150,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if any(m != "baseline" for m in args.modes) and sc.teacher is None:
         raise ScenarioError(sc.source, "teacher", "compare of transfer modes needs a teacher")
     out = Path(args.out) if args.out else Path("compare") / sc.name
+    check_out("--out", out, folder=True)
+    check_flag("--seeds", args.seeds, 1)
+    check_flag("--jobs", args.jobs, 1)
     seeds = list(range(args.seed0, args.seed0 + args.seeds))
     baseline_from = Path(args.baseline_from) if args.baseline_from else None
-    if args.jobs < 1:
-        raise UsageError(f"--jobs: expected a number of runs >= 1, got {args.jobs}")
     summary = run_compare(
         sc, out, seeds, args.modes, progress=not args.quiet, baseline_from=baseline_from, jobs=args.jobs
     )
@@ -168,6 +170,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not any(results.rglob("summary.json")):
         raise UsageError(f"{results}: no summary.json below it (written by `repaint compare`)")
     out = Path(args.out)
+    check_out("--out", out, folder=False)
     out.parent.mkdir(parents=True, exist_ok=True)
     build_report(results, out)
     print(f"written: {out}")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repaint_ma.errors import UsageError
+from repaint_ma.errors import UsageError, check_flag, check_out
 
 PENALTY_S = 2.0  # seconds added per off-track or crash reset
 MAX_RESETS = 10  # a run stops after this many resets
@@ -289,8 +289,13 @@ def main(args: argparse.Namespace) -> int:
             load_track(track)
         except ValueError as err:
             raise UsageError(f"--track {track}: {err}") from None
-    if args.trials < 1 or args.laps < 1:
-        raise UsageError("--trials and --laps must be at least 1")
+    for flag, value, low in (("--trials", args.trials, 1), ("--laps", args.laps, 1), ("--bots", args.bots, 0)):
+        check_flag(flag, value, low)
+    check_flag("--time-limit", args.time_limit, 0, above=True)
+    if args.out:
+        check_out("--out", Path(args.out), folder=True)
+    if args.record:
+        check_out("--record", Path(args.record), folder=True)
     reward = None
     if args.reward:
         try:

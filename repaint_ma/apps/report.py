@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from repaint_ma.apps.compare import MODE_LABELS, format_ablation, format_fewer, format_k, format_markdown, table_rows
+from repaint_ma.errors import UsageError
 from repaint_ma.scenario import MODES
 
 # % fewer iterations than baseline reported by Tao et al. (ICML 2021) for the matching rows
@@ -153,6 +154,19 @@ def _override_arg(summary: dict[str, Any]) -> str:
     return shlex.join(args) + " " if args else ""
 
 
+def read_summary(path: Path) -> dict[str, Any]:
+    """A compare ``summary.json``; a truncated or foreign file is a ``UsageError`` naming it."""
+    try:
+        summary = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise UsageError(f"{path}: not a readable summary ({err}); re-run its `repaint compare`") from None
+    missing = [k for k in ("scenario", "modes", "target_score") if not isinstance(summary, dict) or k not in summary]
+    if missing or not isinstance(summary["modes"], dict):
+        raise UsageError(f"{path}: not a compare summary (expected an object with 'scenario', 'modes' and "
+                         f"'target_score'); re-run its `repaint compare`")  # fmt: skip
+    return summary
+
+
 def build_report(results_dir: Path, out: Path) -> str:
     """Write ``out`` (Markdown) and one plot per scenario beside it; return the Markdown."""
     img_dir = out.parent / "img"
@@ -172,7 +186,7 @@ def build_report(results_dir: Path, out: Path) -> str:
         for f in sorted(results_dir.rglob("summary.json"))
         if not any(a.parent in f.parents for a in ablations)  # ablation variants: in their own table
     ]
-    summaries = [json.loads(f.read_text()) for f in summary_files]
+    summaries = [read_summary(f) for f in summary_files]
     parts += [
         "## Overview",
         "",
