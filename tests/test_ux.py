@@ -132,7 +132,8 @@ def test_compare_progress_and_commands_that_re_make_the_runs(tmp_path):
     assert _metrics(again) == _metrics(out_dir / "runs" / "baseline-seed0")
     page = tmp_path / "results.md"
     assert main(["report", str(out_dir), "--out", str(page)]) == 0
-    assert f"`repaint compare {scenario} --set ppo.lr=0.002 --set train.iterations=2 --modes baseline --seeds 4" in page.read_text()
+    remake = f"`repaint compare {scenario} --set ppo.lr=0.002 --set train.iterations=2 --modes baseline --seeds 4"
+    assert remake in page.read_text()
 
 
 def test_help_and_validate_start_without_torch_and_pybullets_banner():
