@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 from pathlib import Path
 
 import envs
@@ -23,7 +24,8 @@ def load(path: Path, walls: str, steps: int) -> tuple[str | None, bool]:
     try:
         env = envs.make("racing/single-car", track=str(path), walls=walls)
     except EnvInputError as err:
-        return str(err).split(": ", 1)[-1].split(":")[0], False
+        reason = str(err).replace(f"track {path}: ", "").split(";")[0]
+        return re.sub(r"\d+(\.\d+)?", "#", reason), False  # numbers out, so that reasons group
     env.reset(seed=0)
     for _ in range(steps):
         if env.agents:

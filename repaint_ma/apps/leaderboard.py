@@ -186,14 +186,14 @@ def leaderboard(
     for track in tracks:
         best: list[RunResult | None] = [None] * len(entries)
         t = load_track(track)
-        track_laps, length = (laps, t.length) if t.closed else (1, 0.0)
+        n_laps, length = (laps, t.length) if t.closed else (1, 0.0)
         for trial in range(trials):
             offset = trial * length / trials
             if race_kind == "head-to-head":
-                runs = race(entries, track, trial, track_laps, 0, time_limit, reward, offset, record)
+                runs = race(entries, track, trial, n_laps, 0, time_limit, reward, offset, record)
             else:
                 n_bots = bots if race_kind == "head-to-bot" else 0
-                runs = [race([e], track, trial, track_laps, n_bots, time_limit, reward, offset, record)[0] for e in entries]
+                runs = [race([e], track, trial, n_laps, n_bots, time_limit, reward, offset, record)[0] for e in entries]
             for i, run in enumerate(runs):
                 if best[i] is None or run.key() < best[i].key():
                     best[i] = run
