@@ -24,7 +24,7 @@ def load(path: Path, walls: str, steps: int) -> tuple[str | None, bool]:
     try:
         env = envs.make("racing/single-car", track=str(path), walls=walls)
     except EnvInputError as err:
-        reason = str(err).replace(f"track {path}: ", "").split(";")[0]
+        reason = re.sub(r"^track \S+: ", "", str(err)).split(";")[0]
         return re.sub(r"\d+(\.\d+)?", "#", reason), False  # numbers out, so that reasons group
     env.reset(seed=0)
     for _ in range(steps):
