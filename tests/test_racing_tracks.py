@@ -132,3 +132,10 @@ def test_open_track_race_ends_at_the_end_line(tmp_path):
 
 def test_open_track_parallel_api(tmp_path):
     parallel_api_test(single_car(track=_straight(tmp_path, 12.0), max_steps=40), num_cycles=40)
+
+
+@pytest.mark.parametrize(("name", "closed"), [("reInvent2019_track", True), ("Straight_track", False)])
+def test_deepracer_example_routes_load_unchanged(name, closed):
+    env = single_car(track=f"docs/tracks/deepracer/{name}.npy")
+    env.reset(seed=0)
+    assert env.track.closed == closed
