@@ -31,7 +31,9 @@ wall or another car (``is_crashed``) terminates; with ``off_track="reset"`` (rac
 leaderboard) it is instead put back at rest on the centre line at its nearest point (moved back
 along the line until no other car is within 1.2 m), and
 ``infos[agent]["resets"]`` counts these by cause (the ``max_resets``-th one terminates). A car
-that completes ``laps`` laps terminates.
+that completes ``laps`` laps terminates. On an open track (``envs.racing.tracks``) the race is one run
+from the start to the end line: ``laps`` must be 1, the car that crosses the end line finishes
+(``laps`` 1, progress 100), and the default grid starts on the start line, not behind it.
 ``max_steps`` control steps (15 Hz) truncate. Progress and laps count only new ground in the
 driving direction from the car's own start (the start line for the default time-trial start):
 reversing, zig-zagging over the line or driving the wrong way adds nothing (``params.Progress``).
@@ -58,7 +60,7 @@ from envs.racing.bots import PurePursuit
 from envs.racing.params import Placement, Progress, deepracer_params, place_on_track
 from envs.racing.physics import CONTROL_HZ, World
 from envs.racing.rewards import REWARD_TIMEOUT_S, RewardFn, load_reward
-from envs.racing.tracks import Track, load_track
+from envs.racing.tracks import WALLS, Track, load_track
 
 GRID_GAP = 1.0  # metres between start-grid slots
 DEFAULT_CAMERA = (32, 24)
@@ -86,7 +88,10 @@ class RacingEnv(ParallelEnv):
             grid behind the start line.
         random_start: shift the whole grid by a random arc length at every reset (seeded).
         substeps, solver_iterations: physics steps per control step, and solver iterations.
-        wall_margin: barrier walls this far outside the borders (None: no barriers).
+        walls: barrier walls ``wall_margin`` metres outside the borders: "auto" (default) only
+            where they stay clear of the track (on the shipped tracks: everywhere), "on" everywhere
+            (an error where they would cross the track), "off" none (``Track.barriers``).
+        wall_margin: metres between the borders and the barrier walls.
     """
 
     def __init__(
@@ -109,7 +114,8 @@ class RacingEnv(ParallelEnv):
         start_offset: float = 0.0,
         substeps: int = 15,
         solver_iterations: int = 10,
-        wall_margin: float | None = 0.6,
+        walls: str = "auto",
+        wall_margin: float = 0.6,
         off_track: str = "terminate",
         max_resets: int | None = None,
         render_mode: str | None = None,
@@ -120,16 +126,20 @@ class RacingEnv(ParallelEnv):
                                 ("solver_iterations", solver_iterations, 1)):  # fmt: skip
             check_number(key, value, low)
         check_number("reward_timeout_s", reward_timeout_s, 0, integer=False)
-        for key, value in (("bot_speed", bot_speed), ("lidar_range", lidar_range)):
+        for key, value in (("bot_speed", bot_speed), ("lidar_range", lidar_range), ("wall_margin", wall_margin)):
             check_number(key, value, 0, integer=False, above=True)
         if render_mode not in (None, "rgb_array"):
             raise EnvKwargError("render_mode", f"expected None or 'rgb_array', got {render_mode!r}")
         if off_track not in ("terminate", "reset"):
             raise EnvKwargError("off_track", f"expected 'terminate' or 'reset', got {off_track!r}")
+        if walls not in WALLS:
+            raise EnvKwargError("walls", f"expected one of {list(WALLS)}, got {walls!r}")
         if start_positions is not None and len(start_positions) != cars + bots:
             raise EnvKwargError("start_positions", f"expected {cars + bots} arc lengths (cars + bots)")
         self.metadata = {"name": name, "render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
         self.track: Track = load_track(track)
+        if not self.track.closed and laps != 1:
+            raise EnvKwargError("laps", f"track {self.track.name} is open (a race ends at its end line): use laps: 1")
         self.n_cars, self.n_bots = cars, bots
         self.actions = Actions(action_space, actions)
         self.reward_fn = load_reward(reward, reward_timeout_s)
@@ -142,10 +152,9 @@ class RacingEnv(ParallelEnv):
         self.off_track, self.max_resets = off_track, max_resets
         self.render_mode = render_mode
         self.bot_driver = PurePursuit(speed=bot_speed)
-        barriers = [] if wall_margin is None else self.track.offset_borders(wall_margin)
         self.world = World(
-            self.track.borders,
-            barriers,
+            self.track.curbs(),
+            self.track.barriers(wall_margin, walls),
             cars + bots,
             self.lidar_angles,
             lidar_range,
@@ -186,6 +195,8 @@ class RacingEnv(ParallelEnv):
         arcs = arcs + self.start_offset  # metres along the centre line from the start line
         if self.random_start:
             arcs = arcs + self.np_random.uniform(0.0, self.track.length)
+        if not self.track.closed:  # nothing behind the start line, and short of the end line
+            return np.minimum(arcs - min(arcs.min(), 0.0), 0.99 * self.track.length)
         return arcs % self.track.length
 
     def reset(
@@ -207,7 +218,7 @@ class RacingEnv(ParallelEnv):
         self.racing = list(range(n_total))
         self.steering = np.zeros(n_total)
         self.steps = 0
-        self.progress = Progress(self.track.length, arcs, self.laps)
+        self.progress = Progress(self.track.length, arcs, self.laps, self.track.closed)
         place = place_on_track(self.track, *self._poses())
         obs, infos, _ = self._observe(place, np.zeros(n_total, dtype=bool))
         return obs, infos

@@ -79,31 +79,36 @@ class Progress:
     Each car's arc-length change is unwrapped step by step into ``travelled`` (negative when
     it drives backwards); ``best`` is the furthest ``travelled`` ever reached from the car's own
     start. Progress and laps only come from ``best``: a lap is ``length`` metres of new ground,
-    so crossing the start line backwards, or back and forth, adds nothing.
+    so crossing the start line backwards, or back and forth, adds nothing. On an open track
+    (``closed`` False) arc lengths do not wrap, and the race (its one lap) is the way from the
+    car's start to the end line.
     """
 
-    def __init__(self, length: float, start_s: np.ndarray, laps: int) -> None:
-        self.length = length
-        self.race = laps * length
+    def __init__(self, length: float, start_s: np.ndarray, laps: int, closed: bool = True) -> None:
+        self.length, self.closed = length, closed
+        self.lap = np.full(len(start_s), length) if closed else length - start_s
+        self.race = laps * self.lap
         self.last_s = start_s.astype(float).copy()
         self.travelled = np.zeros(len(start_s))
         self.best = np.zeros(len(start_s))
 
     def update(self, cars: np.ndarray, s: np.ndarray) -> None:
         """Record new arc lengths ``s`` of the cars with indices ``cars``."""
-        half = self.length / 2
-        delta = (s - self.last_s[cars] + half) % self.length - half
+        delta = s - self.last_s[cars]
+        if self.closed:
+            half = self.length / 2
+            delta = (delta + half) % self.length - half
         self.last_s[cars] = s
         self.travelled[cars] += delta
         self.best[cars] = np.maximum(self.best[cars], self.travelled[cars])
 
     def percent(self, cars: np.ndarray) -> np.ndarray:
         """Progress of the race (all laps), 0-100."""
-        return np.minimum(100.0 * self.best[cars] / self.race, 100.0)
+        return np.minimum(100.0 * self.best[cars] / self.race[cars], 100.0)
 
     def laps(self, cars: np.ndarray) -> np.ndarray:
         """Completed laps."""
-        return np.floor(self.best[cars] / self.length + 1e-9).astype(int)
+        return np.floor(self.best[cars] / self.lap[cars] + 1e-9).astype(int)
 
 
 def _objects(place: Placement, xy: np.ndarray, yaw_deg: np.ndarray, speed: np.ndarray,

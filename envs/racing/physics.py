@@ -11,7 +11,8 @@ they still cost the solver a little).
 The ground is pybullet's ``plane.urdf``. Each track border is a static triangle-mesh wall, 0.3 m
 high: ``curb`` walls on the borders themselves (seen by lidar, collision with cars disabled, so
 leaving the track is judged by the env, not by a bounce) and, optionally, ``barrier`` walls
-``wall_margin`` metres outside the borders (real collisions: hitting one is a crash).
+``wall_margin`` metres outside the borders (real collisions: hitting one is a crash). Walls follow
+polylines, closed or open (an open track's borders, or barrier stretches).
 
 Units: metres, seconds, radians. Control runs at ``CONTROL_HZ`` (DeepRacer's 15 Hz), each
 control step is ``substeps`` fixed physics steps of ``1 / (CONTROL_HZ * substeps)`` seconds.
@@ -75,6 +76,14 @@ def car_urdf() -> str:
 _DESCRIPTION = ("curbs", "barriers", "n_cars", "lidar_angles", "lidar_range", "substeps", "solver_iterations")
 
 
+@dataclass(frozen=True)
+class Polyline:
+    """The line (n, 2) a wall follows; ``closed``: back from the last point to the first."""
+
+    points: np.ndarray
+    closed: bool
+
+
 @dataclass
 class CarState:
     """Kinematic state of all cars, one row each (world frame)."""
@@ -115,8 +124,8 @@ class World:
 
     def __init__(
         self,
-        curbs: list[np.ndarray],
-        barriers: list[np.ndarray],
+        curbs: list[Polyline],
+        barriers: list[Polyline],
         n_cars: int,
         lidar_angles: np.ndarray,
         lidar_range: float,
@@ -167,15 +176,16 @@ class World:
                     c.setCollisionFilterPair(car, curb, link, -1, enableCollision=0)
             self.cars.append(car)
 
-    def _wall(self, line: np.ndarray) -> int:
-        """A static vertical triangle-mesh wall along the closed polyline ``line`` (n, 2)."""
-        n = len(line)
+    def _wall(self, line: Polyline) -> int:
+        """A static vertical triangle-mesh wall along ``line``."""
+        n = len(line.points)
         vertices = np.zeros((2 * n, 3))
-        vertices[0::2, :2] = line
-        vertices[1::2, :2] = line
+        vertices[0::2, :2] = line.points
+        vertices[1::2, :2] = line.points
         vertices[1::2, 2] = WALL_HEIGHT
-        a = 2 * np.arange(n)
-        b = 2 * ((np.arange(n) + 1) % n)
+        segments = np.arange(n if line.closed else n - 1)
+        a = 2 * segments
+        b = 2 * ((segments + 1) % n)
         faces = np.stack([a, b, a + 1, b, b + 1, a + 1], axis=1).reshape(-1)
         assert self.client is not None
         shape = self.client.createCollisionShape(pb.GEOM_MESH, vertices=vertices.tolist(), indices=faces.tolist())

@@ -18,9 +18,8 @@ def top_down(track: Track, state: CarState | None, labels: list[str], size: int 
     fig = plt.Figure(figsize=(size / 100, size / 100), dpi=100)
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
-    for border in track.borders:
-        closed = np.vstack([border, border[:1]])
-        ax.plot(closed[:, 0], closed[:, 1], "k-", lw=1)
+    for outline in track.outlines():
+        ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
     ax.plot(track.centre[:, 0], track.centre[:, 1], ":", color="0.6", lw=0.6)
     start = track.waypoints[0]
     ax.plot(start[[2, 4]], start[[3, 5]], "r-", lw=2)

@@ -1,8 +1,13 @@
 """Tracks in AWS DeepRacer's waypoint format and the geometry the env needs from them.
 
-A track file is a NumPy array of shape (N, 6), one row per waypoint of a closed loop:
-centre x, y, inner-border x, y, outer-border x, y (metres). As in DeepRacer's own files the last
-row may repeat the first. Cars drive in waypoint order. ``load_track`` takes a shipped name
+A track file is a NumPy array of shape (N, 6), one row per waypoint: centre x, y, inner-border x,
+y, outer-border x, y (metres); DeepRacer's route files load unchanged. Loading sanitises the rows
+as DeepRacer's simulator does (simapp ``track_data.py``): columns after the sixth are ignored, and a
+row whose centre point is within 1e-9 m of the previous row's is dropped. A track is a closed loop
+when its last row repeats the first (the simulator's test) or, as files that leave out the closing
+row, when its last centre point is within two waypoint spacings of the first; otherwise it is open:
+a race on it starts at the first waypoint and ends at the end line, the last one. Cars drive in
+waypoint order. ``load_track`` takes a shipped name
 or a path to a ``.npy``. Shipped (previews in ``tracks/*.png``, made by ``make_tracks.py``):
 ``oval`` 24.6 m, 0.9 m wide; ``hairpin`` 39.8 m, 0.8 m, three 180-degree hairpins of radius
 1.2 m; ``speedway`` 91.8 m, 1.0 m, long straights and fast curves; ``sbend`` 31.6 m, 0.9 m, an
@@ -17,10 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from envs.errors import EnvInputError
-from envs.racing.physics import CAR_WIDTH
+from envs.racing.physics import CAR_WIDTH, Polyline
 
 TRACKS_DIR = Path(__file__).parent / "tracks"
 MAX_COORDINATE = 1000.0  # metres: DeepRacer tracks span tens of metres; far out, the physics loses precision
+DUPLICATE_EPS = 1e-9  # metres: the simulator drops a centre point this close to the previous one
+WALLS = ("auto", "on", "off")
 
 
 def shipped_tracks() -> list[str]:
@@ -32,8 +39,8 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
 
 
-def _segments(line: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return line, np.roll(line, -1, axis=0)
+def _segments(line: np.ndarray, closed: bool) -> tuple[np.ndarray, np.ndarray]:
+    return (line, np.roll(line, -1, axis=0)) if closed else (line[:-1], line[1:])
 
 
 def _crossings(p0, p1, q0, q1) -> np.ndarray:
@@ -47,10 +54,11 @@ def _crossings(p0, p1, q0, q1) -> np.ndarray:
     return (denom != 0) & (t > 0) & (t < 1) & (u > 0) & (u < 1)
 
 
-def _self_intersects(line: np.ndarray) -> bool:
-    hit = _crossings(*_segments(line), *_segments(line))
+def _self_intersects(line: np.ndarray, closed: bool) -> bool:
+    segments = _segments(line, closed)
+    hit = _crossings(*segments, *segments)
     n = len(line)
-    i, j = np.indices((n, n))
+    i, j = np.indices(hit.shape)
     near = (abs(i - j) <= 1) | (abs(i - j) == n - 1)
     return bool((hit & ~near).any())
 
@@ -61,15 +69,19 @@ class TrackError(EnvInputError):
 
 @dataclass
 class Track:
-    """A validated closed track with precomputed centre-line geometry."""
+    """A validated track, a closed loop or open, with precomputed centre-line geometry.
+
+    A closed track has N segments (the last one back to waypoint 0), an open one N - 1.
+    """
 
     name: str
     waypoints: np.ndarray  # (N, 6), the closing duplicate row removed
+    closed: bool = True
     centre: np.ndarray = field(init=False)  # (N, 2)
-    seg_dir: np.ndarray = field(init=False)  # (N, 2) unit direction of segment i -> i+1
-    seg_len: np.ndarray = field(init=False)  # (N,)
-    seg_angle: np.ndarray = field(init=False)  # (N,) direction of segment i, radians
-    arc: np.ndarray = field(init=False)  # (N,) arc length at waypoint i
+    seg_dir: np.ndarray = field(init=False)  # (M, 2) unit direction of segment i -> i+1
+    seg_len: np.ndarray = field(init=False)  # (M,)
+    seg_angle: np.ndarray = field(init=False)  # (M,) direction of segment i, radians
+    arc: np.ndarray = field(init=False)  # (M,) arc length at waypoint i
     length: float = field(init=False)
     half_left: np.ndarray = field(init=False)  # (N,) border distance to the left of the centre
     half_right: np.ndarray = field(init=False)
@@ -79,16 +91,19 @@ class Track:
     def __post_init__(self) -> None:
         c = self.waypoints[:, 0:2]
         inner, outer = self.waypoints[:, 2:4], self.waypoints[:, 4:6]
-        delta = np.roll(c, -1, axis=0) - c
+        starts, ends = _segments(c, self.closed)
+        delta = ends - starts
         self.centre = c
         self.seg_len = np.linalg.norm(delta, axis=1)
         self.seg_dir = delta / self.seg_len[:, None]
         self.seg_angle = np.arctan2(self.seg_dir[:, 1], self.seg_dir[:, 0])
-        self._centre_c = c[:, 0] + 1j * c[:, 1]
+        self._centre_c = starts[:, 0] + 1j * starts[:, 1]
         self._dir_conj = np.exp(-1j * self.seg_angle)
         self.arc = np.concatenate([[0.0], np.cumsum(self.seg_len)[:-1]])
         self.length = float(self.seg_len.sum())
-        inner_left = _cross(self.seg_dir, inner - c) > 0
+        # the last waypoint of an open track takes the direction of the last segment
+        waypoint_dir = self.seg_dir if self.closed else np.vstack([self.seg_dir, self.seg_dir[-1:]])
+        inner_left = _cross(waypoint_dir, inner - c) > 0
         d_in = np.linalg.norm(inner - c, axis=1)
         d_out = np.linalg.norm(outer - c, axis=1)
         self.half_left = np.where(inner_left, d_in, d_out)
@@ -101,64 +116,102 @@ class Track:
         """Inner and outer border polylines, (N, 2) each."""
         return [self.waypoints[:, 2:4], self.waypoints[:, 4:6]]
 
-    def offset_borders(self, margin: float) -> list[np.ndarray]:
-        """The borders moved ``margin`` metres further from the centre line.
+    def outlines(self) -> list[np.ndarray]:
+        """The borders to draw: each closed by its first point again on a closed track."""
+        return [np.vstack([b, b[:1]]) if self.closed else b for b in self.borders]
+
+    def curbs(self) -> list[Polyline]:
+        """The borders as the physics' curb walls."""
+        return [Polyline(b, self.closed) for b in self.borders]
+
+    def barriers(self, margin: float, walls: str = "on") -> list[Polyline]:
+        """Barrier walls: the borders moved ``margin`` metres further from the centre line.
+
+        ``walls``: "on", both whole; "auto", only the stretches whose points stay at least
+        ``margin / 2`` clear of the track (whole where nothing is cut, none where two parts of
+        the track are closer than about twice the margin, as off the track is off the track in
+        DeepRacer, which has no walls); "off", none.
 
         Raises:
-            ValueError: where a moved border would come back within ``margin / 2`` of the
-                track (two parts of the track closer than about twice the margin).
+            TrackError: for "on" where a moved border would come back within ``margin / 2``
+                of the track.
         """
-        out = []
-        for border in self.borders:
+        if walls not in WALLS:
+            raise TrackError(f"walls: expected one of {list(WALLS)}, got {walls!r}")
+        out: list[Polyline] = []
+        for border in self.borders if walls != "off" else []:
             away = border - self.centre
             line = border + margin * away / np.linalg.norm(away, axis=1, keepdims=True)
             seg, _, lateral = self.project(line)
             clearance = abs(lateral) - np.where(lateral > 0, self.half_left[seg], self.half_right[seg])
-            if clearance.min() < margin / 2:
+            clear = clearance >= margin / 2
+            if clear.all():
+                out.append(Polyline(line, self.closed))
+            elif walls == "on":
                 raise TrackError(
                     f"track {self.name}: walls {margin} m outside the borders would come within "
                     f"{max(clearance.min(), 0.0):.2f} m of the track near waypoint {int(seg[clearance.argmin()])}; "
-                    "use a smaller wall_margin, or None for no walls"
+                    "use a smaller wall_margin, or walls: auto (only where they fit) or off"
                 )
-            out.append(line)
+            else:
+                out += [Polyline(line[run], False) for run in _runs(clear, self.closed)]
         return out
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Closest centre-line point of each of ``points`` (k, 2).
 
-        Returns the segment index (k,), the arc length s in [0, length) (k,) and the signed
-        lateral offset (k,), positive to the left of the driving direction.
+        Returns the segment index (k,), the arc length s (k,) in [0, length) on a closed track,
+        [0, length] on an open one, and the signed lateral offset (k,), positive to the left of
+        the driving direction.
         """
         # complex numbers: x + iy; dividing by a segment's direction rotates into its frame
         local = ((points[:, 0] + 1j * points[:, 1])[:, None] - self._centre_c) * self._dir_conj
         t = np.minimum(np.maximum(local.real, 0.0), self.seg_len)  # foot of the perpendicular
         seg = abs(local - t).argmin(axis=1)
         rows = np.arange(len(points))
-        s = (self.arc[seg] + t[rows, seg]) % self.length
+        s = self.arc[seg] + t[rows, seg]
+        if self.closed:
+            s %= self.length
         lateral = local.imag[rows, seg]
         return seg, s, lateral
 
     def point_at(self, s: float) -> tuple[float, float, float]:
-        """Centre-line point (x, y) and direction (radians) at arc length ``s``."""
-        s = s % self.length
+        """Centre-line point (x, y) and direction (radians) at arc length ``s`` (within the
+        track on an open one)."""
+        s = s % self.length if self.closed else min(max(s, 0.0), self.length)
         i = int(np.searchsorted(self.arc, s, side="right") - 1)
         x, y = self.centre[i] + (s - self.arc[i]) * self.seg_dir[i]
         return float(x), float(y), float(self.seg_angle[i])
 
 
-def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
-    """Check a DeepRacer waypoint array; return it without a closing duplicate row.
+def _runs(keep: np.ndarray, closed: bool) -> list[np.ndarray]:
+    """Indices of each run of at least two consecutive kept points (around the end when closed);
+    at least one point is not kept."""
+    order = np.arange(len(keep))
+    if closed:
+        order = np.roll(order, -int(np.argmin(keep)))  # start at a point that is not kept
+    runs = [run[keep[run]] for run in np.split(order, np.flatnonzero(~keep[order]))]
+    return [run for run in runs if len(run) >= 2]
+
+
+def validate_waypoints(array: np.ndarray, source: str) -> tuple[np.ndarray, bool]:
+    """Sanitise and check a DeepRacer waypoint array (see the module docstring).
+
+    Returns the waypoints (N, 6), without a closing row repeating the first, and whether the
+    track is a closed loop.
 
     Raises:
-        TrackError: naming ``source`` for a wrong shape, NaN, inf or far-out coordinates, an open loop, a
-            self-intersecting border or a track narrower than a car.
+        TrackError: naming ``source`` for a wrong shape, NaN, inf or far-out coordinates, fewer
+            than 2 distinct centre points (3 on a loop), a self-intersecting border or a track
+            narrower than a car.
     """
     array = np.asarray(array, dtype=float)
-    if array.ndim != 2 or array.shape[1] != 6 or len(array) < 4:
+    if array.ndim != 2 or array.shape[1] < 6 or len(array) < 2:
         raise TrackError(
-            f"track {source}: expected a DeepRacer waypoint array of shape (N>=4, 6) "
+            f"track {source}: expected a DeepRacer waypoint array of shape (N>=2, 6) "
             f"(centre x, y, inner x, y, outer x, y), got shape {array.shape}"
         )
+    array = array[:, :6]
     if not np.isfinite(array).all():
         raise TrackError(f"track {source}: waypoints contain NaN or inf")
     if np.abs(array).max() > MAX_COORDINATE:
@@ -167,17 +220,15 @@ def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
             f"+-{MAX_COORDINATE:g} m of the origin"
         )
     steps = np.linalg.norm(np.diff(array[:, 0:2], axis=0), axis=1)
-    spacing = float(np.median(steps))
+    array = array[np.concatenate([[True], steps > DUPLICATE_EPS])]
+    steps = steps[steps > DUPLICATE_EPS]
+    spacing = float(np.median(steps)) if len(steps) else 0.0
     gap = float(np.linalg.norm(array[-1, 0:2] - array[0, 0:2]))
-    if gap > 2 * spacing:
-        raise TrackError(
-            f"track {source}: not a closed loop: the last centre point is {gap:.2f} m from the "
-            f"first (waypoint spacing {spacing:.2f} m)"
-        )
-    if gap < 0.1 * spacing:
+    closed = gap <= 2 * spacing
+    if closed and gap < 0.1 * spacing:
         array = array[:-1]
-    if (np.linalg.norm(np.diff(array[:, 0:2], axis=0), axis=1) == 0).any():
-        raise TrackError(f"track {source}: repeated consecutive centre waypoints")
+    if len(array) < (3 if closed else 2):
+        raise TrackError(f"track {source}: fewer than {3 if closed else 2} distinct centre points")
     width = np.linalg.norm(array[:, 4:6] - array[:, 2:4], axis=1)
     if width.min() < CAR_WIDTH:
         i = int(width.argmin())
@@ -186,11 +237,11 @@ def validate_waypoints(array: np.ndarray, source: str) -> np.ndarray:
         )
     inner, outer = array[:, 2:4], array[:, 4:6]
     for name, border in (("inner", inner), ("outer", outer)):
-        if _self_intersects(border):
+        if _self_intersects(border, closed):
             raise TrackError(f"track {source}: the {name} border intersects itself")
-    if _crossings(*_segments(inner), *_segments(outer)).any():
+    if _crossings(*_segments(inner, closed), *_segments(outer, closed)).any():
         raise TrackError(f"track {source}: the inner and outer borders cross")
-    return array
+    return array, closed
 
 
 def load_track(track: str | Path) -> Track:
@@ -208,4 +259,4 @@ def load_track(track: str | Path) -> Track:
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError) as err:  # EOFError: an empty file
         raise TrackError(f"track {path}: cannot read a NumPy array ({err})") from err
-    return Track(path.stem, validate_waypoints(array, str(path)))
+    return Track(path.stem, *validate_waypoints(array, str(path)))

@@ -10,6 +10,8 @@ Rules (all times are simulated race time: control steps / 15 Hz, never wall time
   seconds; a run stops after ``MAX_RESETS`` resets or ``--time-limit`` seconds of race time.
 - head-to-bot: the same with ``--bots`` pure-pursuit bot cars on the track (parked if they crash).
 - head-to-head: all entries race together in one multi-car race per trial.
+- an open track (see ``envs.racing.tracks``): every run is one run from the start line to the end
+  line, whatever ``--laps``, and every trial starts on the start line.
 
 Ranking (per track): more laps first, then less total time (race time + penalties), then more
 progress. Reported per entry and track: rank, best lap time, total time, laps, progress %,
@@ -183,14 +185,15 @@ def leaderboard(
     out: dict[str, list[dict[str, Any]]] = {}
     for track in tracks:
         best: list[RunResult | None] = [None] * len(entries)
-        length = load_track(track).length
+        t = load_track(track)
+        n_laps, length = (laps, t.length) if t.closed else (1, 0.0)
         for trial in range(trials):
             offset = trial * length / trials
             if race_kind == "head-to-head":
-                runs = race(entries, track, trial, laps, 0, time_limit, reward, offset, record)
+                runs = race(entries, track, trial, n_laps, 0, time_limit, reward, offset, record)
             else:
                 n_bots = bots if race_kind == "head-to-bot" else 0
-                runs = [race([e], track, trial, laps, n_bots, time_limit, reward, offset, record)[0] for e in entries]
+                runs = [race([e], track, trial, n_laps, n_bots, time_limit, reward, offset, record)[0] for e in entries]
             for i, run in enumerate(runs):
                 if best[i] is None or run.key() < best[i].key():
                     best[i] = run
@@ -236,10 +239,10 @@ def plot_lines(track: str, rows: list[dict[str, Any]], path: Path) -> None:
 
     t = load_track(track)
     fig, ax = plt.subplots(figsize=(6, 5))
-    for line, style in [(b, {"color": "black", "lw": 1}) for b in t.borders] + [
-        (t.centre, {"color": "grey", "lw": 0.5, "ls": "--"})
+    for line, style in [(b, {"color": "black", "lw": 1}) for b in t.outlines()] + [
+        (np.vstack([t.centre, t.centre[:1]]) if t.closed else t.centre, {"color": "grey", "lw": 0.5, "ls": "--"})
     ]:
-        ax.plot(*np.vstack([line, line[:1]]).T, **style)  # closed loops
+        ax.plot(*line.T, **style)
     for row in rows:
         if row["path"]:
             xs, ys = zip(*row["path"], strict=True)

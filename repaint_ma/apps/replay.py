@@ -139,9 +139,8 @@ def write_gif(episode: dict[str, Any], path: Path, fps: float = 15.0) -> int:
     number of frames written."""
     track, frames, labels = episode["track"], episode["frames"], episode["labels"]
     fig, ax = figure((4, 4))
-    for border in track.borders:
-        closed = np.vstack([border, border[:1]])
-        ax.plot(closed[:, 0], closed[:, 1], "k-", lw=1)
+    for outline in track.outlines():
+        ax.plot(outline[:, 0], outline[:, 1], "k-", lw=1)
     ax.plot(track.centre[:, 0], track.centre[:, 1], ":", color="0.6", lw=0.6)
     ax.set_aspect("equal")
     ax.axis("off")
