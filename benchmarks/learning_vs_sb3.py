@@ -19,6 +19,7 @@ evaluations for both.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import shlex
@@ -141,8 +142,10 @@ def run_sb3(sc: Scenario) -> tuple[list[tuple[int, float]], float]:
     return curve, wall
 
 
+@functools.cache
 def git_commit() -> str:
-    """HEAD's commit, with ``+dirty`` where tracked files differ from it."""
+    """HEAD's commit, with ``+dirty`` where tracked files differ from it, when the process started
+    (``main`` reads it first: edits made while it runs do not change what its records say)."""
     head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"]).returncode != 0
     return head + ("+dirty" if dirty else "")
@@ -285,6 +288,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=None, help="env steps per run (default: the scenario's budget)")
     p.add_argument("--report", action="store_true", help="only summary.json, the curves and the README table")
     args = p.parse_args()
+    git_commit()
     if not args.report:
         for env in args.envs:
             for seed in args.seeds:
