@@ -37,6 +37,7 @@ from benchmarks.train_throughput import sb3_ppo_kwargs, sb3_vec
 from repaint_ma import scenario
 from repaint_ma.learner import score_means, seed_everything, train
 from repaint_ma.rollout import evaluate
+from repaint_ma.runlog import iterations_to_target
 from repaint_ma.scenario import Scenario
 from repaint_ma.workers import make_vec
 
@@ -228,7 +229,7 @@ def summarize() -> dict[str, Any]:
         rows.append(table_row(env, steps, recs))
     (OUT / "summary.json").write_text(json.dumps(summary, indent=1))
     head = ["env", "env steps", "seeds", "ours (mean ± std)", "SB3 PPO (mean ± std)", "ours >= SB3 - 1 std",
-            "wall s per run, ours / SB3", "commit"]  # fmt: skip
+            "env steps to target, ours / SB3", "wall s per run, ours / SB3", "commit"]  # fmt: skip
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     print("\n".join(rows))
@@ -247,8 +248,24 @@ def table_row(env: str, steps: int, recs: list[dict[str, Any]]) -> str:
     walls = " / ".join(f"{np.mean([r['wall_s'] for r in by[c]]):.0f}" if by[c] else "-" for c in CONTENDERS)
     commits = ", ".join(sorted({r["commit"][:7] + ("+dirty" if r["commit"].endswith("+dirty") else "") for r in recs}))
     cells = [f"{env} ({recs[0]['env_id']})", f"{steps:,}", seeds, f"{mo:.1f} ± {so:.1f}", f"{ms:.1f} ± {ss:.1f}",
-             passed, walls, commits]  # fmt: skip
+             passed, " / ".join(steps_to_target(env, by[c]) for c in CONTENDERS), walls, commits]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
+
+
+def steps_to_target(env: str, recs: list[dict[str, Any]]) -> str:
+    """Mean env steps until the smoothed evaluation score first reaches the scenario's ``train.target_score``
+    (as K, ``runlog.iterations_to_target``), and how many seeds never did."""
+    tr = load(env, 0, None).train
+    if tr.target_score is None or not recs:
+        return "-"
+    hits = []
+    for r in recs:
+        xs, scores = zip(*r["curve"], strict=True)
+        hits.append(iterations_to_target(xs, scores, tr.target_score, tr.smooth))
+    reached = [h for h in hits if h is not None]
+    text = f"{np.mean(reached):,.0f}" if reached else "never"
+    missed = len(hits) - len(reached)
+    return text + (f" ({missed}/{len(hits)} never)" if missed and reached else "")
 
 
 def plot(env: str, steps: int, recs: list[dict[str, Any]]) -> None:
