@@ -145,10 +145,11 @@ def run_sb3(sc: Scenario) -> tuple[list[tuple[int, float]], float]:
 
 @functools.cache
 def git_commit() -> str:
-    """HEAD's commit, with ``+dirty`` where tracked files differ from it, when the process started
-    (``main`` reads it first: edits made while it runs do not change what its records say)."""
+    """HEAD's commit, with ``+dirty`` where tracked code differs from it (README, docs/ and results/ aside),
+    when the process started (``main`` reads it first: edits made while it runs do not change its records)."""
     head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"]).returncode != 0
+    code = [".", ":!README.md", ":!docs", ":!results"]
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *code]).returncode != 0
     return head + ("+dirty" if dirty else "")
 
 
