@@ -97,7 +97,10 @@ class SB3Policy:
 
 def run_ours(sc: Scenario, run_dir: Path) -> tuple[list[tuple[int, float]], float]:
     """Our learner on the scenario (resuming ``run_dir``); returns the curve (env steps, score) and wall s."""
-    res = train(sc, run_dir, resume=True, progress=False, command=f"repaint run {sc.source} --seed {sc.train.seed}")
+    command = shlex.join(["repaint", "run", sc.source, "--mode", "baseline", "--seed", str(sc.train.seed)])
+    if "train.iterations" in sc.overrides:
+        command += f" --set train.iterations={sc.train.iterations}"
+    res = train(sc, run_dir, resume=True, progress=False, command=command)
     curve = [(k * sc.ppo.steps_per_iteration, s) for k, s in zip(res.iterations, res.scores, strict=True)]
     return curve, res.wall_s
 
