@@ -27,6 +27,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -148,12 +149,89 @@ class EveryAgentView(BaseParallelWrapper):
         )
 
 
-def sb3_sps(sc: Scenario, total_steps: int) -> float:
-    """Env steps/s of SB3's PPO; an env whose agents join late or carry an action mask goes
-    through ``EveryAgentView``. SB3 counts one timestep per agent slot (every possible agent of
-    every env), so env steps are its timesteps over the slots of one env."""
+def sb3_ppo_kwargs(sc: Scenario) -> dict[str, Any]:
+    """Our scenario's PPO settings as Stable-Baselines3 ``PPO(...)`` keyword arguments (env and seed aside).
+
+    Equal by construction: networks (separate actor and critic MLPs of ``ppo.hidden``, tanh, orthogonal
+    init with gains sqrt(2) / 0.01 / 1, Adam eps 1e-5: SB3's defaults and ours), rollout length per env,
+    epochs, minibatch (the last one partial in both), gamma, lambda, clip, entropy, advantages normalised
+    per minibatch, no value clipping, the state-independent log-std's initial value, and the lr schedule
+    (ours: ``lr * (1 - (k - 1) / iterations)`` at iteration k; SB3 calls the schedule with
+    ``1 - k / iterations`` there, so ``+ 1 / iterations`` gives the same value).
+    Mapped with a change of units: SB3's value loss is the MSE, ours is half the MSE, so SB3's
+    ``vf_coef`` is half of ours (the same loss).
+    No equivalent (the differences that remain):
+    - ours fits actor and critic with one Adam each, each gradient clipped to ``max_grad_norm`` on its
+      own; SB3 has one Adam and clips the joint gradient;
+    - ours updates the observation statistics once per iteration, after the rollout (the rollout acts on
+      the previous statistics); VecNormalize (``sb3_vec``) updates them every step; both clip at 10;
+    - ours sends a Gaussian sample to the env as drawn (the env clips: Pendulum, ``mujoco/`` with
+      ``clip_actions``); SB3 clips it to the bounds before the env gets it;
+    - ``ppo.agent_indicator``, ``ppo.workers`` and the evaluation settings are not PPO arguments: SB3's
+      evaluation is ours (``benchmarks/learning_vs_sb3.py``), and SB3 counts one env per agent slot.
+    """
+    ppo, iterations = sc.ppo, sc.train.iterations
+    lr = ppo.lr
+
+    def schedule(progress_remaining: float) -> float:
+        return lr * min(1.0, progress_remaining + 1.0 / iterations)
+
+    return {
+        "n_steps": ppo.steps_per_iteration // ppo.num_envs,
+        "batch_size": ppo.minibatch,
+        "n_epochs": ppo.epochs,
+        "learning_rate": schedule if ppo.anneal_lr else lr,
+        "gamma": ppo.gamma,
+        "gae_lambda": ppo.gae_lambda,
+        "clip_range": ppo.clip,
+        "clip_range_vf": None,
+        "normalize_advantage": ppo.norm_adv,
+        "ent_coef": ppo.ent_coef,
+        "vf_coef": ppo.vf_coef * 0.5,
+        "max_grad_norm": ppo.max_grad_norm,
+        "policy_kwargs": {
+            "net_arch": {"pi": list(ppo.hidden), "vf": list(ppo.hidden)},
+            "activation_fn": torch.nn.Tanh,
+            "ortho_init": True,
+            "log_std_init": ppo.init_log_std,
+        },
+    }
+
+
+def truncation_info(vec: Any) -> Any:
+    """SuperSuit's gymnasium-style vector env as SB3's, with ``info["TimeLimit.truncated"]`` set where an
+    episode was cut by its time limit, so SB3 bootstraps V(s') there as ours does (SuperSuit's own SB3
+    wrapper folds truncation into ``done`` and drops it, so SB3 would treat it as a termination)."""
+    from supersuit.vector.sb3_vector_wrapper import SB3VecEnvWrapper
+
+    class TruncationInfo(SB3VecEnvWrapper):
+        seeds: int | None = None
+
+        def seed(self, seed: int | None = None) -> list[int | None]:  # SB3's seed: for the next reset
+            self.seeds = seed
+            return [seed]
+
+        def reset(self) -> np.ndarray:  # env e of the vector on seed + e (SuperSuit's ConcatVecEnv)
+            obs, self.reset_infos = self.venv.reset(seed=self.seeds)
+            self.seeds = None
+            return obs
+
+        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+            obs, rewards, terms, truncs, infos = self.venv.step_wait()
+            for i, info in enumerate(infos):
+                info["TimeLimit.truncated"] = bool(truncs[i] and not terms[i])
+            return obs, rewards, np.logical_or(terms, truncs), infos
+
+    return TruncationInfo(vec)
+
+
+def sb3_vec(sc: Scenario) -> tuple[Any, int]:
+    """The scenario's env as SB3's vector env: SuperSuit's pettingzoo -> vector env of ``ppo.num_envs``
+    copies (in ``ppo.workers`` processes), time-limit truncations marked (``TruncationInfo``) and, with
+    ``ppo.norm_obs``, VecNormalize on observations only (clip 10, eps 1e-8 as ours); an env whose agents
+    join late or carry an action mask goes through ``EveryAgentView``. Returns it and the agent slots of
+    one env (SB3 timesteps per env step)."""
     import supersuit as ss
-    from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecMonitor, VecNormalize
 
     ppo = sc.ppo
@@ -162,27 +240,22 @@ def sb3_sps(sc: Scenario, total_steps: int) -> float:
     late = len(env.agents) < len(env.possible_agents)
     if late or isinstance(env.observation_space(env.possible_agents[0]), spaces.Dict):
         env = EveryAgentView(env)
-    slots = len(env.possible_agents)  # SB3 timesteps per env step
+    slots = len(env.possible_agents)
     vec = ss.pettingzoo_env_to_vec_env_v1(env)
-    vec = ss.concat_vec_envs_v1(vec, ppo.num_envs, num_cpus=ppo.workers, base_class="stable_baselines3")
-    vec = VecNormalize(VecMonitor(vec), norm_reward=False)
-    model = PPO(
-        "MlpPolicy",
-        vec,
-        n_steps=ppo.steps_per_iteration // ppo.num_envs,
-        batch_size=ppo.minibatch,
-        n_epochs=ppo.epochs,
-        learning_rate=ppo.lr,
-        gamma=ppo.gamma,
-        gae_lambda=ppo.gae_lambda,
-        clip_range=ppo.clip,
-        ent_coef=ppo.ent_coef,
-        vf_coef=ppo.vf_coef,
-        max_grad_norm=ppo.max_grad_norm,
-        policy_kwargs={"net_arch": {"pi": ppo.hidden, "vf": ppo.hidden}, "activation_fn": torch.nn.Tanh},
-        device="cpu",
-        verbose=0,
-    )
+    vec = ss.concat_vec_envs_v1(vec, ppo.num_envs, num_cpus=ppo.workers, base_class="gymnasium")
+    vec = VecMonitor(truncation_info(vec))
+    if ppo.norm_obs:
+        vec = VecNormalize(vec, norm_obs=True, norm_reward=False, clip_obs=10.0, epsilon=1e-8, gamma=ppo.gamma)
+    return vec, slots
+
+
+def sb3_sps(sc: Scenario, total_steps: int) -> float:
+    """Env steps/s of SB3's PPO (``sb3_vec``, ``sb3_ppo_kwargs``). SB3 counts one timestep per agent slot
+    (every possible agent of every env), so env steps are its timesteps over the slots of one env."""
+    from stable_baselines3 import PPO
+
+    vec, slots = sb3_vec(sc)
+    model = PPO("MlpPolicy", vec, device="cpu", verbose=0, **sb3_ppo_kwargs(sc))
     t0 = time.time()
     model.learn(total_timesteps=total_steps * slots)
     sps = model.num_timesteps / slots / (time.time() - t0)
