@@ -88,6 +88,9 @@ def test_report_is_generated_from_summaries(tmp_path):
                "curve": {"iteration": [1, 2, 3], "score": [0.0, 0.5, 1.0]}}  # fmt: skip
         (scen / f"{mode}-seed0.json").write_text(json.dumps(rec))
     write_table(summarise(scen, "sc2-beacon-to-shards-subtask", 1.0, 10), scen)
+    other = tmp_path / "results" / "baseline_quality"  # another benchmark's summary.json: not a compare's
+    other.mkdir()
+    (other / "summary.json").write_text(json.dumps({"classic/CartPole-v1": {"ours": [500.0], "sb3": [500.0]}}))
     text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
     assert "| K_REPAINT | 2.0 ± 0.0 | 0/1 | 75% |" in text
     assert "94%" in text  # the paper's figure beside ours

@@ -215,6 +215,7 @@ def test_out_of_range_flags_are_one_line(capsys, args, expected):
 def test_report_names_a_truncated_or_foreign_summary(tmp_path, capsys):
     summary = tmp_path / "results" / "x" / "summary.json"
     summary.parent.mkdir(parents=True)
+    (summary.parent / "table.json").write_text("[]")  # a compare folder
     for text in ('{"scenario": "x", "mod', "[1, 2]"):
         summary.write_text(text)
         err = _main_error(capsys, "report", str(tmp_path / "results"), "--out", str(tmp_path / "r.md"))
@@ -225,6 +226,7 @@ def test_out_that_is_a_folder_for_a_file_or_a_file_for_a_folder_is_one_line(tmp_
     summary = tmp_path / "results" / "x" / "summary.json"
     summary.parent.mkdir(parents=True)
     summary.write_text("{}")
+    (summary.parent / "table.json").write_text("[]")
     a_file = tmp_path / "f"
     a_file.write_text("")
     assert "a folder; expected a file" in _main_error(

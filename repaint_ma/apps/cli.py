@@ -167,8 +167,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from repaint_ma.apps.report import build_report
 
     results = Path(args.results)
-    if not any(results.rglob("summary.json")):
-        raise UsageError(f"{results}: no summary.json below it (written by `repaint compare`)")
+    if not any((f.parent / "table.json").is_file() for f in results.rglob("summary.json")):
+        raise UsageError(f"{results}: no compare output below it (summary.json and table.json, by `repaint compare`)")
     out = Path(args.out)
     check_out("--out", out, folder=False)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -181,10 +181,11 @@ def build_report(results_dir: Path, out: Path) -> str:
         "",
     ]
     ablations = sorted(results_dir.rglob("ablation.json"))
-    summary_files = [
+    summary_files = [  # a compare folder holds its table beside its summary (other benchmarks' summaries do not)
         f
         for f in sorted(results_dir.rglob("summary.json"))
-        if not any(a.parent in f.parents for a in ablations)  # ablation variants: in their own table
+        if (f.parent / "table.json").is_file()
+        and not any(a.parent in f.parents for a in ablations)  # ablation variants: in their own table
     ]
     summaries = [read_summary(f) for f in summary_files]
     parts += [
