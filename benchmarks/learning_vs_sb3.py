@@ -19,11 +19,9 @@ evaluations for both.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import platform
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,7 +35,7 @@ from benchmarks.train_throughput import sb3_ppo_kwargs, sb3_vec
 from repaint_ma import scenario
 from repaint_ma.learner import score_means, seed_everything, train
 from repaint_ma.rollout import evaluate
-from repaint_ma.runlog import iterations_to_target
+from repaint_ma.runlog import code_commit, iterations_to_target, short_commit
 from repaint_ma.scenario import Scenario
 from repaint_ma.workers import make_vec
 
@@ -146,16 +144,6 @@ def run_sb3(sc: Scenario) -> tuple[list[tuple[int, float]], float]:
     return curve, wall
 
 
-@functools.cache
-def git_commit() -> str:
-    """HEAD's commit, with ``+dirty`` where tracked code differs from it (README, docs/ and results/ aside),
-    when the process started (``main`` reads it first: edits made while it runs do not change its records)."""
-    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    code = [".", ":!README.md", ":!docs", ":!results"]
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", *code]).returncode != 0
-    return head + ("+dirty" if dirty else "")
-
-
 def record_path(env: str, contender: str, seed: int, steps: int) -> Path:
     return OUT / "records" / env / f"{contender}-seed{seed}-steps{steps}.json"
 
@@ -197,7 +185,7 @@ def run_one(env: str, contender: str, seed: int, steps: int | None) -> dict[str,
         "settings": settings,
         "command": f"python -m benchmarks.learning_vs_sb3 --envs {env} --seeds {seed} --contenders {contender}"
         + step_arg,
-        "commit": git_commit(),
+        "commit": code_commit(),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, torch 1 thread",
         "versions": {"torch": torch.__version__, "stable_baselines3": stable_baselines3.__version__},
         "date": time.strftime("%Y-%m-%d"),
@@ -250,7 +238,7 @@ def table_row(env: str, steps: int, recs: list[dict[str, Any]]) -> str:
     passed = "yes" if mo >= ms - ss else f"no (short by {ms - ss - mo:.1f})"
     seeds = ", ".join(f"{c} {len(by[c])}" for c in CONTENDERS)
     walls = " / ".join(f"{np.mean([r['wall_s'] for r in by[c]]):.0f}" if by[c] else "-" for c in CONTENDERS)
-    commits = ", ".join(sorted({r["commit"][:7] + ("+dirty" if r["commit"].endswith("+dirty") else "") for r in recs}))
+    commits = ", ".join(sorted({short_commit(r["commit"]) for r in recs}))
     cells = [f"{env} ({recs[0]['env_id']})", f"{steps:,}", seeds, f"{mo:.1f} ± {so:.1f}", f"{ms:.1f} ± {ss:.1f}",
              passed, " / ".join(steps_to_target(env, by[c]) for c in CONTENDERS), walls, commits]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
@@ -309,7 +297,7 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=None, help="env steps per run (default: the scenario's budget)")
     p.add_argument("--report", action="store_true", help="only summary.json, the curves and the README table")
     args = p.parse_args()
-    git_commit()
+    code_commit()  # the commit when the process started: edits made while it runs do not change its records
     if not args.report:
         for env in args.envs:
             for seed in args.seeds:

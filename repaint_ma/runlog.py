@@ -1,11 +1,13 @@
-"""Per-iteration metrics: metrics.csv (one row per iteration), TensorBoard, learning-curve PNG, and K
-(iterations to target) from a run's evaluation scores."""
+"""Per-iteration metrics: metrics.csv (one row per iteration), TensorBoard, learning-curve PNG, K
+(iterations to target) from a run's evaluation scores, and the commit of the code that made a run."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -146,3 +148,23 @@ def iterations_to_target(iterations: Sequence[int], scores: Sequence[float], tar
         return None
     hits = np.nonzero(smooth(scores, window) >= target)[0]
     return int(iterations[hits[0]]) if len(hits) else None
+
+
+@functools.cache
+def code_commit() -> str:
+    """The commit of the code running now: HEAD of the checkout holding this package, with ``+dirty`` where
+    tracked code differs from it (README.md, docs/ and results/ aside: writing results does not make a run
+    dirty); "unknown" outside a git checkout. Read once per process, on the first call."""
+    git = ["git", "-C", str(Path(__file__).resolve().parent.parent)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)
+        code = [".", ":!README.md", ":!docs", ":!results"]
+        dirty = subprocess.run([*git, "diff", "--quiet", "HEAD", "--", *code], capture_output=True).returncode != 0
+    except FileNotFoundError:  # no git
+        return "unknown"
+    return head.stdout.strip() + ("+dirty" if dirty else "") if head.returncode == 0 else "unknown"
+
+
+def short_commit(commit: str) -> str:
+    """A ``code_commit`` as shown in tables: its first 7 hex digits, ``+dirty`` kept."""
+    return commit[:7] + ("+dirty" if commit.endswith("+dirty") else "")
