@@ -1,12 +1,13 @@
 """K, smoothing, never-reached handling and the compare table on synthetic curves."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from repaint_ma.apps.compare import format_markdown, k_stats, summarise, table_rows
-from repaint_ma.runlog import iterations_to_target, smooth
+from repaint_ma.apps.compare import Fewer, format_markdown, k_stats, pct_fewer, summarise, table_rows
+from repaint_ma.runlog import code_commit, iterations_to_target, short_commit, smooth
 
 
 def test_trailing_moving_average():
@@ -33,48 +34,90 @@ def _write(tmp_path, mode, seed, K, final, **extra):
     (tmp_path / f"{mode}-seed{seed}.json").write_text(json.dumps(rec))
 
 
+def test_percent_fewer_bootstrap_on_hand_computed_cases():
+    # every resample of identical seeds is the same: the interval collapses to the point
+    assert pct_fewer([10, 10], [20, 20], budget=40) == Fewer(50.0, 50.0, 50.0, "exact")
+    # 2 seeds: resampled means 10, 15, 20 with chances 1/4, 1/2, 1/4 (baseline always 40), so the
+    # 2.5th and 97.5th percentiles are the extremes 1 - 20/40 and 1 - 10/40
+    assert pct_fewer([10, 20], [40, 40], budget=100) == Fewer(62.5, 50.0, 75.0, "exact")
+    # 5 seeds, one at 40: the number of 40s drawn is Binomial(5, 1/5), P(<= 2) = 0.942, P(<= 3) = 0.993, so
+    # the 97.5th percentile of the mean is (2 * 10 + 3 * 40) / 5 = 28 (not the maximum, 40) -> 1 - 28/40
+    fewer = pct_fewer([10, 10, 10, 10, 40], [40] * 5, budget=100)
+    assert (fewer.pct, fewer.lo, fewer.hi) == pytest.approx((60.0, 30.0, 75.0))
+    assert pct_fewer([10], [20, 30], budget=40) == Fewer(60.0, None, None, "exact")  # no interval from one seed
+    assert pct_fewer([10, 20], [40, 40], budget=100, resamples=500) == pct_fewer([10, 20], [40, 40], 100, 500)
+
+
+def test_misses_count_as_the_budget_and_make_the_figure_a_bound():
+    # the mode missed on seed 1: its K counts as 40 in the point and in every resample (means 10, 25, 40),
+    # and is really more, so the figure is at most 1 - 25/40; dropping the miss would give [75%, 75%]
+    assert pct_fewer([10, None], [40, 40], budget=40) == Fewer(37.5, 0.0, 75.0, "upper")
+    # a baseline miss: its mean (20, 30 or 40 in resamples) is at least that: % fewer at least 1 - 10/30
+    fewer = pct_fewer([10, 10], [20, None], budget=40)
+    assert (fewer.pct, fewer.lo, fewer.hi, fewer.kind) == (pytest.approx(200 / 3), 50.0, 75.0, "lower")
+    assert pct_fewer([10, None], [20, None], budget=40) == Fewer(None, None, None, "undecidable")
+    assert pct_fewer([None], [None], budget=40).kind == "undecidable"
+
+
 def test_table_percent_fewer_and_never_reached(tmp_path):
     for seed, k in enumerate([20, 30]):
         _write(tmp_path, "baseline", seed, k, 100.0)
     for seed, k in enumerate([5, 10]):
-        _write(tmp_path, "repaint", seed, k, 110.0)
-    _write(tmp_path, "it", 0, None, 50.0)
-    _write(tmp_path, "it", 1, 20, 90.0)
+        _write(tmp_path, "repaint", seed, k, 110.0, commit="b" * 40)
+    _write(tmp_path, "it", 0, None, 50.0, commit="a" * 40 + "+dirty")
+    _write(tmp_path, "it", 1, 20, 90.0, commit="a" * 40 + "+dirty")
     summary = summarise(tmp_path, "synthetic", 100.0, 40)
     assert summary["modes"]["repaint"]["K"] == [5, 10]
     assert summary["modes"]["it"]["K"] == [None, 20]
+    assert (
+        summary["modes"]["repaint"]["commit"] == ["b" * 40] * 2 and summary["modes"]["baseline"]["commit"] == [None] * 2
+    )
     rows = {r["mode"]: r for r in table_rows(summary)}
-    assert rows["repaint"]["pct_fewer"] == pytest.approx(100 * (25 - 7.5) / 25)  # 70%
-    assert rows["it"]["never_reached"] == 1 and rows["it"]["pct_fewer"] is None
+    # repaint: 1 - 7.5/25; resampled means 5..10 and 20..30 put each extreme at 1/16 > 2.5%: 1 - 10/20, 1 - 5/30
+    assert (rows["repaint"]["pct_fewer"], rows["repaint"]["pct_fewer_lo"]) == (70.0, 50.0)
+    assert rows["repaint"]["pct_fewer_hi"] == pytest.approx(250 / 3)
+    # it missed seed 0: K counts as 40, 1 - 30/25 = -20%, an upper bound
+    assert (rows["it"]["never_reached"], rows["it"]["pct_fewer_kind"]) == (1, "upper")
+    assert rows["it"]["pct_fewer"] == pytest.approx(-20.0)
+    assert rows["baseline"]["pct_fewer_kind"] is None
     md = format_markdown(summary)
-    assert "| K_REPAINT | 7.5 ± 2.5 | 0/2 | 70% | 110.0 ± 0.0 |" in md
-    assert "| K_IT | 20.0 ± 0.0 | 1/2 | - |" in md
+    assert "| K_REPAINT | 5, 10 | 7.5 ± 2.5 | 0/2 | 70% [50%, 83%] | 110.0 ± 0.0 |" in md
+    assert "| K_IT | never, 20 | 20.0 ± 0.0 | 1/2 | <= -20% [-100%, 33%] |" in md  # it's means 20..40
+    assert "| K_baseline | 20, 30 | 25.0 ± 5.0 | 0/2 | - |" in md
     from repaint_ma.apps.report import format_overview
 
     overview = format_overview([summary]).splitlines()
-    assert (
-        overview[0]
-        == "| scenario | seeds | target | K_baseline | K_KS | K_IT | K_REPAINT | REPAINT vs baseline | paper |"
+    assert overview[0] == (
+        "| scenario | seeds | target | K_baseline | K_KS | K_IT | K_REPAINT | REPAINT vs baseline [95% CI] "
+        "| KS / IT alone reach target | paper | commit |"
     )
-    assert (
-        overview[2]
-        == "| synthetic | 2 | 100 | 25.0 ± 5.0 | not run | 20.0 ± 0.0, never 1/2 | 7.5 ± 2.5 | 70% fewer | - |"
+    assert overview[2] == (
+        "| synthetic | 2 | 100 | 25.0 ± 5.0 | not run | 20.0 ± 0.0, never 1/2 | 7.5 ± 2.5 | 70% fewer [50%, 83%] "
+        "| KS not run, IT 1/2 | - | aaaaaaa+dirty, bbbbbbb, not recorded |"
     )
-    summary["modes"]["repaint"]["K"] = [30, 40]
-    assert "| 35.0 ± 5.0 | 40% more | - |" in format_overview([summary])
+    summary["modes"]["repaint"]["K"] = [30, 40]  # means 30..40 against 20..30: % fewer from -100% to 0%
+    assert "| 35.0 ± 5.0 | 40% more [0%, 100%] | KS not run, IT 1/2 |" in format_overview([summary])
     # a baseline seed that never reached the target counts as the budget (40): a bound on % fewer
     summary["modes"]["baseline"]["K"] = [20, None]
     rows = {r["mode"]: r for r in table_rows(summary)}
     assert rows["repaint"]["pct_fewer"] == pytest.approx(100 * (30 - 35) / 30)
-    assert rows["repaint"]["pct_fewer_is_bound"] and not rows["it"]["pct_fewer_is_bound"]
-    assert "| 35.0 ± 5.0 | <= 17% more | - |" in format_overview([summary])
-    assert "| K_REPAINT | 35.0 ± 5.0 | 0/2 | >= -17% |" in format_markdown(summary)
+    assert rows["repaint"]["pct_fewer_kind"] == "lower" and rows["it"]["pct_fewer_kind"] == "undecidable"
+    assert "| 35.0 ± 5.0 | <= 17% more [-25%, 100%] |" in format_overview([summary])  # 1 - 30/40 .. 1 - 40/20
+    assert "| K_REPAINT | 30, 40 | 35.0 ± 5.0 | 0/2 | >= -17% [-100%, 25%] |" in format_markdown(summary)
+    assert "| K_IT | never, 20 | 20.0 ± 0.0 | 1/2 | undecidable (both miss) |" in format_markdown(summary)
     summary["modes"]["baseline"]["K"] = [None, None]
     summary["modes"]["repaint"]["K"] = [10, 20]
     assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 | 100 | never (2/2) |")
-    assert format_overview([summary]).splitlines()[2].endswith("| 15.0 ± 5.0 | >= 62% fewer | - |")  # 1 - 15/40
+    assert "| 15.0 ± 5.0 | >= 62% fewer [50%, 75%] |" in format_overview([summary])  # 1 - 15/40
     summary["modes"]["it"] |= {"K": [20], "final_score": [90.0]}  # modes with different numbers of seeds
     assert format_overview([summary]).splitlines()[2].startswith("| synthetic | 2 / - / 1 / 2 | 100 |")
+    assert "| KS not run, IT 1/1 |" in format_overview([summary])
+
+
+def test_commit_of_the_running_code():
+    assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", code_commit())
+    assert short_commit("0123456789" * 4 + "+dirty") == "0123456+dirty"
+    assert short_commit("0123456789" * 4) == "0123456"
 
 
 def test_report_is_generated_from_summaries(tmp_path):
@@ -92,7 +135,7 @@ def test_report_is_generated_from_summaries(tmp_path):
     other.mkdir()
     (other / "summary.json").write_text(json.dumps({"classic/CartPole-v1": {"ours": [500.0], "sb3": [500.0]}}))
     text = build_report(tmp_path / "results", tmp_path / "docs" / "results.md")
-    assert "| K_REPAINT | 2.0 ± 0.0 | 0/1 | 75% |" in text
+    assert "| K_REPAINT | 2 | 2.0 ± 0.0 | 0/1 | 75% |" in text  # one seed: no interval
     assert "94%" in text  # the paper's figure beside ours
     assert f"--modes baseline repaint --seeds 1 --out {scen}" in text  # re-makes only the modes shown
     assert (tmp_path / "docs" / "img" / "results-sc2-beacon-to-shards-subtask.png").is_file()
@@ -168,10 +211,16 @@ def test_parallel_jobs_give_the_same_records_as_one_at_a_time(tmp_path):
         summary = run_compare(sc, out, [0, 1], ["baseline", "repaint"], progress=False, jobs=jobs)
         assert summary["modes"]["repaint"]["seed"] == [0, 1]
         runs = {p.name: json.loads(p.read_text()) for p in out.glob("*-seed*.json")}
-        records[jobs] = {name: {k: v for k, v in r.items() if k != "wall_s"} for name, r in runs.items()}
+        # the commands name the run dir, under the out dir
+        records[jobs] = {
+            name: {k: v for k, v in r.items() if k not in ("wall_s", "command")} for name, r in runs.items()
+        }
     assert len(records[1]) == 4
     assert records[1] == records[2]  # each run is seeded by its own (mode, seed), wherever it trains
     assert records[1]["baseline-seed0.json"]["curve"] != records[1]["baseline-seed1.json"]["curve"]
+    assert records[2]["repaint-seed1.json"]["commit"] == code_commit()  # written by a child process
+    command = json.loads((out / "repaint-seed1.json").read_text())["command"]  # what re-makes the run
+    assert command == f"repaint run {path} --mode repaint --seed 1 --run-dir {out / 'runs' / 'repaint-seed1'}"
 
 
 def test_a_failed_parallel_run_stops_the_compare_and_names_the_run(tmp_path):

@@ -27,6 +27,7 @@ from repaint_ma.errors import ScenarioError, UsageError
 from repaint_ma.learner import train
 from repaint_ma.progress import format_duration
 from repaint_ma.rundir import changed_keys, flatten
+from repaint_ma.runlog import code_commit
 from repaint_ma.scenario import MODES, Scenario, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
@@ -170,17 +171,19 @@ def _run_scenario(sc: Scenario, mode: str, seed: int) -> Scenario:
 def run_one(sc: Scenario, out_dir: Path, mode: str, seed: int, progress: bool, label: str = "") -> None:
     """Train ``sc`` in ``mode`` with ``seed`` (resuming its run dir) and write ``<mode>-seed<seed>.json``.
 
-    The run's card records the ``repaint run`` command that re-makes it, with the compare's overrides.
+    The record and the run's card hold the ``repaint run`` command that re-makes it, with the compare's
+    overrides; the record also holds the commit of the code that made it (``runlog.code_commit``).
     """
     run_dir = out_dir / "runs" / f"{mode}-seed{seed}"
     argv = [sc.source, *sc.override_args(skip=("transfer.mode", "train.seed"))]
     command = "repaint run " + shlex.join([*argv, "--mode", mode, "--seed", str(seed), "--run-dir", str(run_dir)])
+    commit = code_commit()  # read before training: the code this run imported
     res = train(_run_scenario(sc, mode, seed), run_dir, resume=True, progress=progress, command=command, label=label)
     record = {
         "scenario": sc.name, "mode": mode, "seed": seed, "K": res.K,
         "final_score": res.final_score, "wall_s": res.wall_s,
         "curve": {"iteration": res.iterations, "score": res.scores},
-        "settings": run_settings(sc, mode, seed),
+        "settings": run_settings(sc, mode, seed), "command": command, "commit": commit,
     }  # fmt: skip
     _write_json(out_dir / f"{mode}-seed{seed}.json", record)
 
@@ -236,6 +239,7 @@ def summarise(out_dir: Path, name: str, target: float | None, budget: int) -> di
         )
         if records:
             modes[mode] = {key: [r[key] for r in records] for key in ("seed", "K", "final_score", "wall_s")}
+            modes[mode]["commit"] = [r.get("commit") for r in records]  # older records have none
     return {"scenario": name, "target_score": target, "iteration_budget": budget, "modes": modes}
 
 
@@ -252,72 +256,119 @@ def format_k(mean: float | None, std: float | None) -> str:
     return "never" if mean is None else f"{mean:.1f} ± {std:.1f}"
 
 
-def baseline_k(summary: dict[str, Any]) -> tuple[float | None, bool]:
-    """Mean baseline K, and whether it is only a lower bound.
+def format_k_seeds(ks: list[int | None]) -> str:
+    """K of each seed in seed order, "never" for a seed that did not reach the target: "10, 12, never"."""
+    return ", ".join("never" if k is None else str(k) for k in ks)
 
-    A baseline seed that never reached the target took more than the budget, so it counts as the
-    budget: the mean is then a lower bound, and so is every % fewer computed from it.
+
+BOOTSTRAP_RESAMPLES = 10_000
+BOOTSTRAP_SEED = 0  # fixed: the page's intervals are the same each time it is generated
+BOUND_PREFIX = {"exact": "", "upper": "<= ", "lower": ">= "}
+
+
+@dataclasses.dataclass(frozen=True)
+class Fewer:
+    """% fewer iterations than the baseline: the estimate ``pct``, a 95% bootstrap interval ``[lo, hi]``
+    (None with a single seed on either side) and ``kind``: "exact", "upper" (a bound: ``pct`` at most),
+    "lower" (``pct`` at least), "undecidable" (``pct``, ``lo`` and ``hi`` None) or None (``NO_COMPARISON``)."""
+
+    pct: float | None
+    lo: float | None
+    hi: float | None
+    kind: str | None
+
+
+NO_COMPARISON = Fewer(None, None, None, None)  # the baseline's own row, or a compare without baseline runs
+
+
+def pct_fewer(
+    ks: list[int | None], base_ks: list[int | None], budget: int, resamples: int = BOOTSTRAP_RESAMPLES
+) -> Fewer:
+    """% fewer iterations of a mode (seeds' K ``ks``) than the baseline (``base_ks``): 100 (1 - mean K / mean
+    baseline K), with a 95% percentile bootstrap interval.
+
+    A seed that never reached the target (None) counts as ``budget``, the iterations of its run; its true K is
+    larger, so the figure is a bound: an upper one when the mode missed on some seed, a lower one when the
+    baseline did, and nothing can be said when both did ("undecidable"). The interval resamples the seeds of
+    the mode and of the baseline independently, with replacement (``resamples`` times, RNG seeded with
+    ``BOOTSTRAP_SEED``), and gives the 2.5th and 97.5th percentiles of the statistic; it needs 2 seeds a side.
+    Both lists must be non-empty.
     """
-    ks = summary["modes"].get("baseline", {}).get("K", [])
-    if not ks:
-        return None, False
-    censored = any(k is None for k in ks)
-    return float(np.mean([summary["iteration_budget"] if k is None else k for k in ks])), censored
+    mode_missed, base_missed = None in ks, None in base_ks
+    if mode_missed and base_missed:
+        return Fewer(None, None, None, "undecidable")
+    kind = "upper" if mode_missed else "lower" if base_missed else "exact"
+    k, b = (np.array([budget if x is None else x for x in xs], dtype=float) for xs in (ks, base_ks))
+    pct = float(100.0 * (1.0 - k.mean() / b.mean()))
+    if min(len(k), len(b)) < 2:
+        return Fewer(pct, None, None, kind)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    k_means = k[rng.integers(0, len(k), (resamples, len(k)))].mean(axis=1)
+    b_means = b[rng.integers(0, len(b), (resamples, len(b)))].mean(axis=1)
+    lo, hi = np.percentile(100.0 * (1.0 - k_means / b_means), [2.5, 97.5])
+    return Fewer(pct, float(lo), float(hi), kind)
 
 
 def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per mode: K mean +- std, never-reached count, % fewer iterations, final score.
-
-    ``pct_fewer`` is given only for a mode whose every seed reached the target;
-    ``pct_fewer_is_bound`` marks it as a lower bound (some baseline seed never reached it).
-    """
-    base_mean, censored = baseline_k(summary)
-    rows = []
+    """One row per mode: K per seed, K mean +- std over the seeds that reached the target, never-reached
+    count, % fewer iterations than the baseline (``pct_fewer*``: see ``pct_fewer``), final score, and the
+    commits that made its records (None for a record that does not say)."""
+    base = summary["modes"].get("baseline", {}).get("K", [])
+    budget, rows = summary["iteration_budget"], []
     for mode, data in summary["modes"].items():
         mean, std, missed = k_stats(data["K"])
-        fewer = None
-        if mean is not None and base_mean and mode != "baseline" and missed == 0:
-            fewer = 100.0 * (base_mean - mean) / base_mean
+        fewer = pct_fewer(data["K"], base, budget) if base and mode != "baseline" else NO_COMPARISON
         scores = [s for s in data["final_score"] if s is not None]
         rows.append({
-            "mode": mode, "label": MODE_LABELS[mode], "K_mean": mean, "K_std": std,
-            "never_reached": missed, "seeds": len(data["K"]), "pct_fewer": fewer,
-            "pct_fewer_is_bound": fewer is not None and censored,
+            "mode": mode, "label": MODE_LABELS[mode], "K": data["K"], "K_mean": mean, "K_std": std,
+            "never_reached": missed, "seeds": len(data["K"]),
+            "pct_fewer": fewer.pct, "pct_fewer_lo": fewer.lo, "pct_fewer_hi": fewer.hi,
+            "pct_fewer_kind": fewer.kind,
             "final_mean": float(np.mean(scores)) if scores else None,
             "final_std": float(np.std(scores)) if scores else None,
             "wall_s": float(np.sum(data["wall_s"])),
+            "commits": sorted(set(data.get("commit") or [None]), key=str),  # older summaries have none
         })  # fmt: skip
     return rows
 
 
 def format_fewer(row: dict[str, Any], words: bool) -> str:
-    """A row's % fewer iterations than the baseline: "70%" / "-40%", or with ``words``
-    "70% fewer" / "40% more"; a lower bound (``pct_fewer_is_bound``) reads ">= 70%", "<= 40% more"."""
-    pct = row["pct_fewer"]
-    if pct is None:
+    """A row's % fewer iterations than the baseline and its 95% interval: "70% [55%, 80%]", "-40% [-60%, -5%]";
+    with ``words`` "70% fewer [55%, 80%]", "40% more [5%, 60%]" (the interval in the same terms). A bound reads
+    "<= 70%" / ">= -40%", in words "<= 70% fewer" / "<= 40% more" (at least -40% fewer is at most 40% more)."""
+    kind, pct = row["pct_fewer_kind"], row["pct_fewer"]
+    if kind is None:
         return "-"
-    if not words:
-        text, bound = f"{pct:.0f}%", ">= "
-    else:
-        text, bound = (f"{pct:.0f}% fewer", ">= ") if pct >= 0 else (f"{-pct:.0f}% more", "<= ")
-    return bound + text if row["pct_fewer_is_bound"] else text
+    if kind == "undecidable":
+        return "undecidable (both miss)"
+    sign, unit = (-1, " more") if words and pct < 0 else (1, " fewer" if words else "")
+    if sign < 0:
+        kind = {"upper": "lower", "lower": "upper"}.get(kind, kind)
+    text = f"{round(sign * pct)}%{unit}"  # round(): an int, so never "-0"
+    if row["pct_fewer_lo"] is not None:
+        lo, hi = sorted(round(sign * row[key]) for key in ("pct_fewer_lo", "pct_fewer_hi"))
+        text += f" [{lo}%, {hi}%]"
+    return BOUND_PREFIX[kind] + text
 
 
 def format_markdown(summary: dict[str, Any]) -> str:
-    """The paper's table: K per mode (mean +- std over seeds), % fewer than baseline, final scores."""
+    """The paper's table: K per mode (per seed; mean +- std over seeds), % fewer than baseline with its 95%
+    interval, final scores."""
     lines = [
         f"### {summary['scenario']} (target score {summary['target_score']}, "
         f"budget {summary['iteration_budget']} iterations)",
         "",
-        "| mode | K (mean ± std) | never reached | % fewer than baseline | final score | wall s |",
-        "|---|---|---|---|---|---|",
+        "| mode | K per seed | K (mean ± std) | never reached | % fewer than baseline [95% CI] | final score "
+        "| wall s |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in table_rows(summary):
         k = format_k(r["K_mean"], r["K_std"])
         fewer = format_fewer(r, words=False)
         final = f"{r['final_mean']:.1f} ± {r['final_std']:.1f}" if r["final_mean"] is not None else "-"
         lines.append(
-            f"| {r['label']} | {k} | {r['never_reached']}/{r['seeds']} | {fewer} | {final} | {r['wall_s']:.0f} |"
+            f"| {r['label']} | {format_k_seeds(r['K'])} | {k} | {r['never_reached']}/{r['seeds']} | {fewer} | "
+            f"{final} | {r['wall_s']:.0f} |"
         )
     return "\n".join(lines) + "\n"
 
