@@ -245,6 +245,8 @@ def test_copy_params_is_a_deep_copy():
 
     originals = {id(v) for v in mutable(params)}
     assert not originals & {id(v) for v in mutable(copied)}
+    odd = {"a": [(1.0, [2.0])], "b": [[1, "x"], None]}  # a list inside a tuple is copied too
+    assert copy_params(odd) == odd and copy_params(odd)["a"][0][1] is not odd["a"][0][1]
 
 
 def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots():
