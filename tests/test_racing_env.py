@@ -23,6 +23,7 @@ OVAL_LENGTH = 12.0 + 4 * math.pi  # two 6 m straights, two half circles of radiu
         ("racing/single-car", {}),
         ("racing/single-car", {"action_space": "continuous", "camera": (8, 6)}),
         ("racing/multi-car", {"cars": 3, "bots": 2}),
+        ("racing/multi-car", {"cars": 2, "bots": 1, "reverse": True, "track": "hairpin"}),
     ],
 )
 def test_parallel_api(env_id, kwargs):

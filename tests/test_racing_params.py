@@ -264,3 +264,17 @@ def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots():
         params = infos["car_0"]["params"]
         assert "waypoints" in params and len(params["objects_location"]) == 2 and params["x"] < 100
     assert load_reward(vandal)(params) == 1.0 and "waypoints" in params
+
+
+def test_reverse_on_an_open_track_starts_at_its_end_line():
+    path = "docs/tracks/deepracer/Straight_track.npy"
+    forward = load_track(path)
+    env = single_car(track=path, reverse=True, action_space="continuous", max_steps=1000)
+    _, infos = env.reset(seed=0)
+    assert infos["car_0"]["params"]["waypoints"] == forward.waypoint_list[::-1]
+    driver = PurePursuit(env.actions, speed=2.0)
+    while env.agents:
+        *_, infos = env.step({"car_0": driver.act(env, "car_0")})
+    params = infos["car_0"]["params"]
+    assert infos["car_0"]["laps"] == 1 and params["progress"] == 100.0  # at the forward track's start line
+    assert math.dist((params["x"], params["y"]), forward.waypoint_list[0]) < 0.15
