@@ -23,6 +23,7 @@ OVAL_LENGTH = 12.0 + 4 * math.pi  # two 6 m straights, two half circles of radiu
         ("racing/single-car", {}),
         ("racing/single-car", {"action_space": "continuous", "camera": (8, 6)}),
         ("racing/multi-car", {"cars": 3, "bots": 2}),
+        ("racing/multi-car", {"cars": 2, "bots": 1, "reverse": True, "track": "hairpin"}),
     ],
 )
 def test_parallel_api(env_id, kwargs):
@@ -91,28 +92,44 @@ def test_params_keys_types_and_values_mid_track():
     env.reset(seed=0)
     infos = _step_straight(env, 3)
     params = infos["car_0"]["params"]
-    assert set(PARAM_KEYS) <= set(params)
+    assert set(params) == set(PARAM_KEYS)
     for key in ("all_wheels_on_track", "is_left_of_center", "is_offtrack", "is_crashed",
                 "is_reversed", "object_in_camera"):  # fmt: skip
         assert type(params[key]) is bool, key
-    for key in ("x", "y", "distance_from_center", "heading", "progress", "speed",
-                "steering_angle", "track_width", "track_length"):  # fmt: skip
+    for key in ("x", "y", "distance_from_center", "heading", "progress", "speed", "steering_angle",
+                "track_width", "track_length", "projection_distance", "sim_time", "steps", "measured_speed",
+                "race_progress"):  # fmt: skip
         assert type(params[key]) is float, key
-    assert type(params["steps"]) is int and params["steps"] == 3
+    assert params["steps"] == 3.0  # the simulator's step counter is a float
+    assert params["sim_time"] == pytest.approx(3 / 15)
     assert params["all_wheels_on_track"] and not params["is_offtrack"]
     assert not params["is_crashed"] and not params["is_reversed"]
     assert params["track_width"] == pytest.approx(0.9)
     assert params["track_length"] == pytest.approx(OVAL_LENGTH, rel=1e-3)  # chords of arcs
     assert params["distance_from_center"] < 0.02 and abs(params["heading"]) < 2.0
-    assert params["steering_angle"] == 0.0 and 0.5 < params["speed"] < 1.1
-    assert 3.1 < params["x"] < 3.6 and abs(params["y"]) < 0.02
-    assert 0.0 < params["progress"] < 3.0
-    assert params["waypoints"] is env.track.waypoint_list  # shared, never copied
-    assert len(params["waypoints"]) == 98 and type(params["waypoints"][0]) is tuple
+    assert params["steering_angle"] == 0.0 and params["speed"] == 1.0  # the commanded action
+    assert 0.5 < params["measured_speed"] < 1.1  # what the car does after 0.2 s from rest
+    # (x, y) is the car's front, 0.14 m ahead of its centre, which started at 3.0 m
+    assert 3.24 < params["x"] < 3.74 and abs(params["y"]) < 0.02
+    assert params["projection_distance"] == pytest.approx(params["x"], abs=0.01)
+    assert params["progress"] == pytest.approx(100 * (params["x"] - 3.0) / params["track_length"], abs=0.05)
+    assert params["race_progress"] == pytest.approx(params["progress"])
+    assert len(params["waypoints"]) == 99 and type(params["waypoints"][0]) is tuple  # 98 + the closing point
+    assert params["waypoints"][-1] == params["waypoints"][0]
     prev, nxt = params["closest_waypoints"]
-    assert nxt == prev + 1 and params["waypoints"][prev][0] <= params["x"]
+    assert nxt == prev + 1 and params["waypoints"][prev][0] <= params["x"] <= params["waypoints"][nxt][0]
     assert params["closest_objects"] == [0, 0] and params["objects_location"] == []
-    assert not params["object_in_camera"]
+    assert params["objects_distance_from_center"] == [] and not params["object_in_camera"]
+
+
+def test_params_dicts_share_no_list():
+    env = envs.make("racing/multi-car", cars=2, bots=1)
+    _, infos = env.reset(seed=0)
+    a, b = infos["car_0"]["params"], infos["car_1"]["params"]
+    assert a["waypoints"] == b["waypoints"] and a["waypoints"] is not b["waypoints"]
+    assert a["waypoints"] is not env.track.waypoint_list
+    assert a["objects_location"][1] == b["objects_location"][1]  # both see the bot ...
+    assert a["objects_location"][1] is not b["objects_location"][1]  # ... in lists of their own
 
 
 def test_multi_car_objects_are_the_other_cars():

@@ -42,13 +42,14 @@ def speedy(params):
 def _params(**overrides):
     params = {
         "all_wheels_on_track": True, "x": 1.0, "y": 0.1, "distance_from_center": 0.1,
-        "is_left_of_center": True, "heading": 0.0, "progress": 10.0, "steps": 20,
+        "is_left_of_center": True, "heading": 0.0, "progress": 10.0, "steps": 20.0,
         "speed": 2.0, "steering_angle": 0.0, "track_width": 0.9, "track_length": 24.5,
-        "waypoints": [(0.0, 0.0), (1.0, 0.0)], "closest_waypoints": [0, 1],
-        "is_offtrack": False, "is_crashed": False, "is_reversed": False,
+        "waypoints": [(0.0, 0.0), (1.0, 0.0), (0.0, 0.0)], "closest_waypoints": [0, 1],
+        "is_offtrack": False, "is_crashed": False, "is_reversed": False, "projection_distance": 1.0,
         "closest_objects": [0, 0], "objects_location": [], "objects_heading": [],
         "objects_speed": [], "objects_distance": [], "objects_left_of_center": [],
-        "object_in_camera": False,
+        "objects_distance_from_center": [], "object_in_camera": False, "sim_time": 1.33,
+        "measured_speed": 1.9, "race_progress": 10.0,
     }  # fmt: skip
     params.update(overrides)
     assert set(params) == set(PARAM_KEYS)
@@ -60,7 +61,8 @@ def test_builtin_rewards():
     p = _params()
     assert REWARDS["centerline"](p) == 0.5  # 0.1 m <= 0.25 * 0.9 m
     assert REWARDS["centerline"](_params(distance_from_center=0.05)) == 1.0
-    assert REWARDS["speed_progress"](p) == pytest.approx(2.0 / 4.0 + 10.0 / 20)
+    assert REWARDS["speed_progress"](p) == pytest.approx(1.9 / 4.0 + 10.0 / 20)  # measured speed, race progress
+    assert REWARDS["speed_progress"](_params(progress=0.0, speed=4.0)) == REWARDS["speed_progress"](p)
     assert REWARDS["smooth_steering"](_params(steering_angle=-20.0)) == pytest.approx(0.4)
     assert REWARDS["smooth_steering"](_params(steering_angle=10.0)) == 0.5
     for reward in REWARDS.values():
@@ -70,9 +72,9 @@ def test_builtin_rewards():
 def test_avoid_cars_punishes_a_car_close_ahead_in_the_same_lane():
     alone = REWARDS["avoid_cars"](_params())
     near = _params(
-        closest_objects=[0, 1], objects_location=[(-3.0, 0.1), (1.4, 0.1)],
+        closest_objects=[0, 1], objects_location=[[-3.0, 0.1], [1.4, 0.1]],
         objects_left_of_center=[True, True], objects_heading=[0.0, 0.0],
-        objects_speed=[1.0, 1.0], objects_distance=[20.0, 1.4],
+        objects_speed=[1.0, 1.0], objects_distance=[20.0, 1.4], objects_distance_from_center=[0.1, 0.1],
     )  # fmt: skip
     other_lane = {**near, "objects_left_of_center": [True, False]}
     assert alone == 1.0 + 4.0
@@ -156,3 +158,25 @@ def test_callable_reward_and_relabelling_from_stored_params():
     params = infos["car_0"]["params"]
     assert rewards["car_0"] == params["speed"] > 0.5
     assert REWARDS["centerline"](params) == 1.0  # the same step, relabelled
+
+
+def test_reward_beyond_1e5_is_a_clear_error_naming_the_file(tmp_path):
+    path = tmp_path / "huge.py"
+    path.write_text("def reward_function(params):\n    return 1e5 + 1 if params['steps'] > 1 else -1e5\n")
+    env = single_car(reward=str(path))
+    env.reset(seed=0)
+    _, rewards, *_ = env.step({"car_0": 7})
+    assert rewards["car_0"] == -1e5  # the simulator's range includes its ends
+    with pytest.raises(RewardFunctionError) as err:
+        env.step({"car_0": 7})
+    assert str(err.value) == (
+        f"reward file {path} returned 100001.0, outside DeepRacer's range [-1e5, 1e5] (its simulator stops there)"
+    )
+
+
+def test_reward_beyond_1e5_names_a_callable():
+    def runaway(params):
+        return -2e5
+
+    with pytest.raises(RewardFunctionError, match=r"^runaway returned -200000.0, outside DeepRacer's range"):
+        load_reward(runaway)(_params())

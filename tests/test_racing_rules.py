@@ -9,7 +9,7 @@ import pytest
 
 import envs
 from envs.racing import PurePursuit, shipped_tracks, single_car
-from envs.racing.params import Progress
+from envs.racing.params import FRONT_OFFSET, Progress
 
 
 @pytest.mark.parametrize("track", shipped_tracks())
@@ -69,23 +69,31 @@ def test_cars_driven_into_each_other_both_crash():
     assert all(infos[a]["params"]["is_crashed"] for a in ("car_0", "car_1"))
     assert not any(infos[a]["params"]["is_offtrack"] for a in ("car_0", "car_1"))
     assert env.agents == []
-    gap = infos["car_0"]["params"]["x"] - infos["car_1"]["params"]["x"]
-    assert 0.3 < gap < 0.6  # bumper to bumper: centres about one car length apart
+    centre_x = {a: p["x"] - FRONT_OFFSET * math.cos(math.radians(p["heading"]))
+                for a, p in ((a, infos[a]["params"]) for a in ("car_0", "car_1"))}  # fmt: skip
+    assert 0.3 < centre_x["car_0"] - centre_x["car_1"] < 0.6  # bumper to bumper: centres about one car length apart
 
 
 def test_driving_backwards_over_the_start_line_gains_nothing():
     env = single_car(start_positions=[0.5], max_steps=100)
-    env.reset(seed=0)
+    _, infos = env.reset(seed=0)
+    start = infos["car_0"]["params"]["race_progress"]  # the front point, 0.14 m past the start
     x, y, direction = env.track.point_at(0.5)
     env.world.place(0, x, y, direction + math.pi)  # turned round: forward is the wrong way
     forward = env.actions.encode(0.0, 1.0)
-    crossed = False
+    crossed, progress = False, [0.0]
     while env.agents:
         *_, infos = env.step({"car_0": forward})
         params = infos["car_0"]["params"]
         crossed |= params["closest_waypoints"][0] > 90  # behind the start line (98 waypoints)
-        assert params["progress"] == 0.0 and infos["car_0"]["laps"] == 0
+        assert params["race_progress"] == start and infos["car_0"]["laps"] == 0
+        progress.append(params["progress"])
     assert crossed
+    # DeepRacer's progress falls as the car reverses, below 0 behind its start: the front point, 0.14 m behind
+    # the centre of the turned car, is now projection_distance - 0.5 m from the start arc, around the loop
+    assert np.all(np.diff(progress[1:]) <= 0.0) and progress[-1] < -5.0
+    behind = params["projection_distance"] - params["track_length"] - 0.5
+    assert progress[-1] == pytest.approx(100 * behind / params["track_length"], abs=1e-6)
 
 
 def test_progress_ignores_zig_zag_and_reverse_laps():

@@ -36,13 +36,16 @@ from the start to the end line: ``laps`` must be 1, the car that crosses the end
 (``laps`` 1, progress 100), and the default grid starts on the start line, not behind it.
 ``max_steps`` control steps (15 Hz) truncate. Progress and laps count only new ground in the
 driving direction from the car's own start (the start line for the default time-trial start):
-reversing, zig-zagging over the line or driving the wrong way adds nothing (``params.Progress``).
+reversing, zig-zagging over the line or driving the wrong way adds nothing (``params.Progress``), measured at
+the car's front point (DeepRacer's (x, y), 0.14 m ahead of its centre).
 Finished cars leave ``agents`` and are parked far away. Bots (scripted ``PurePursuit`` cars, not
-agents) are parked when they crash or leave the track.
+agents) are parked when they crash or leave the track. Parked cars stay in the other cars' ``objects_*`` params.
 
 ``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps,
-"time": seconds since the start}; the reward is ``reward(params)``, so any reward can be
-recomputed from the stored params.
+"time": seconds since the start}; the reward is ``reward(params)`` (on a deep copy), so any reward can be
+recomputed from the stored params. The params follow DeepRacer's simulator key by key (``params``: a table of
+every key, its rule in the simulator and ours); the observation's speed and progress are the measured ones
+(params ``measured_speed``, ``race_progress``), not DeepRacer's ``speed`` (commanded) and ``progress`` (per lap).
 """
 
 from __future__ import annotations
@@ -57,13 +60,14 @@ from pettingzoo import ParallelEnv
 from envs.errors import EnvKwargError, check_number
 from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
 from envs.racing.bots import PurePursuit
-from envs.racing.params import Placement, Progress, deepracer_params, place_on_track
-from envs.racing.physics import CONTROL_HZ, World
+from envs.racing.params import Cars, Objects, Placement, Progress, deepracer_params, place_on_track
+from envs.racing.physics import CAR_LENGTH, CAR_WIDTH, CONTROL_HZ, CarState, World
 from envs.racing.rewards import REWARD_TIMEOUT_S, RewardFn, load_reward
 from envs.racing.tracks import WALLS, Track, load_track
 
 GRID_GAP = 1.0  # metres between start-grid slots
 DEFAULT_CAMERA = (32, 24)
+CAR_HALF_SIZE = (CAR_LENGTH / 2, CAR_WIDTH / 2)  # a car's floor footprint, for object_in_camera
 # speed, steering, heading error, lateral / half width, progress -> the observation's scale
 _SCALAR_SCALE = np.array([1 / MAX_SPEED, 1 / MAX_STEERING, 1 / np.pi, 1.0, 1 / 100])
 
@@ -92,6 +96,8 @@ class RacingEnv(ParallelEnv):
             where they stay clear of the track (on the shipped tracks: everywhere), "on" everywhere
             (an error where they would cross the track), "off" none (``Track.barriers``).
         wall_margin: metres between the borders and the barrier walls.
+        reverse: race the track against its waypoint order (DeepRacer's reverse direction; params
+            ``is_reversed`` True, waypoints and arc lengths in the driven order).
     """
 
     def __init__(
@@ -118,6 +124,7 @@ class RacingEnv(ParallelEnv):
         wall_margin: float = 0.6,
         off_track: str = "terminate",
         max_resets: int | None = None,
+        reverse: bool = False,
         render_mode: str | None = None,
         name: str = "racing_v0",
     ) -> None:
@@ -132,12 +139,15 @@ class RacingEnv(ParallelEnv):
             raise EnvKwargError("render_mode", f"expected None or 'rgb_array', got {render_mode!r}")
         if off_track not in ("terminate", "reset"):
             raise EnvKwargError("off_track", f"expected 'terminate' or 'reset', got {off_track!r}")
+        if not isinstance(reverse, bool):
+            raise EnvKwargError("reverse", f"expected true or false, got {reverse!r}")
         if walls not in WALLS:
             raise EnvKwargError("walls", f"expected one of {list(WALLS)}, got {walls!r}")
         if start_positions is not None and len(start_positions) != cars + bots:
             raise EnvKwargError("start_positions", f"expected {cars + bots} arc lengths (cars + bots)")
         self.metadata = {"name": name, "render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
-        self.track: Track = load_track(track)
+        self.track: Track = load_track(track).reversed() if reverse else load_track(track)
+        self.reverse = reverse
         if not self.track.closed and laps != 1:
             raise EnvKwargError("laps", f"track {self.track.name} is open (a race ends at its end line): use laps: 1")
         self.n_cars, self.n_bots = cars, bots
@@ -152,6 +162,8 @@ class RacingEnv(ParallelEnv):
         self.off_track, self.max_resets = off_track, max_resets
         self.render_mode = render_mode
         self.bot_driver = PurePursuit(speed=bot_speed)
+        self.object_speed = bot_speed if bots else None  # objects_speed: the bots' speed in races with bots
+        self.obstacles = Objects.none()  # static objects after the cars in the objects_* lists
         self.world = World(
             self.track.curbs(),
             self.track.barriers(wall_margin, walls),
@@ -216,7 +228,8 @@ class RacingEnv(ParallelEnv):
         self.agents = list(self.possible_agents)
         self.resets = {agent: {"offtrack": 0, "crash": 0} for agent in self.agents}
         self.racing = list(range(n_total))
-        self.steering = np.zeros(n_total)
+        self.steering = np.zeros(n_total)  # commanded, degrees
+        self.command_speed = np.zeros(n_total)  # commanded, m/s
         self.steps = 0
         self.progress = Progress(self.track.length, arcs, self.laps, self.track.closed)
         place = place_on_track(self.track, *self._poses())
@@ -224,7 +237,11 @@ class RacingEnv(ParallelEnv):
         return obs, infos
 
     def _poses(self) -> tuple[np.ndarray, np.ndarray]:
-        self._state = self.world.state(self.racing)
+        """Centres and yaws of the racing cars; keeps their ``_state`` and every car's pose (``_cars``)."""
+        every = self.world.state(list(range(self.n_cars + self.n_bots)))
+        self._cars = Objects(every.xy, every.yaw, np.tile(CAR_HALF_SIZE, (len(every.xy), 1)))
+        racing = np.array(self.racing, dtype=int)
+        self._state = CarState(every.xy[racing], every.yaw[racing], every.speed[racing])
         return self._state.xy, self._state.yaw
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
@@ -232,11 +249,11 @@ class RacingEnv(ParallelEnv):
         for agent in self.agents:
             car = self._car_of[agent]
             steer, speed = self.actions.decode(actions[agent])
-            self.steering[car] = steer
+            self.steering[car], self.command_speed[car] = steer, speed
             self.world.control(car, math.radians(steer), speed)
         for car in self.racing[len(self.agents) :]:
             steer, speed = self.bot_driver.control(self.bot_params[car])
-            self.steering[car] = steer
+            self.steering[car], self.command_speed[car] = steer, speed
             self.world.control(car, math.radians(steer), speed)
         self.world.step()
         self.steps += 1
@@ -288,9 +305,13 @@ class RacingEnv(ParallelEnv):
         The bots' params are kept in ``bot_params`` (their driver reads them next step).
         """
         state, racing, k = self._state, np.array(self.racing, dtype=int), len(self.agents)
-        self.progress.update(racing, place.s)
+        self.progress.update(racing, place.front_s)
         steering, percent = self.steering[racing], self.progress.percent(racing)
-        params = deepracer_params(self.track, place, state, steering, percent, self.steps, crashed)
+        cars = Cars(racing, state, place, steering, self.command_speed[racing], self.progress.lap_percent(racing),
+                    percent, crashed)  # fmt: skip
+        params = deepracer_params(
+            self.track, cars, self._cars + self.obstacles, self.steps, self.object_speed, self.reverse
+        )
         self.bot_params = dict(zip(self.racing[k:], params[k:], strict=True))
         scalars = np.stack([state.speed, steering, place.heading_error, place.lateral / place.half_width, percent])
         parts = [

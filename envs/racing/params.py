@@ -1,17 +1,133 @@
-"""AWS DeepRacer's ``params`` dict, built for every car each step, and the progress/lap rules.
+"""AWS DeepRacer's ``params`` dict, built for every car each step as the simulator fills it, and the progress rules.
 
-Keys and units follow DeepRacer's documentation (metres, degrees, m/s, percent):
-all_wheels_on_track, x, y, distance_from_center, is_left_of_center, heading, progress, steps,
-speed, steering_angle, track_width, track_length, waypoints, closest_waypoints, is_offtrack,
-is_crashed, is_reversed, closest_objects, objects_location, objects_heading, objects_speed,
-objects_distance, objects_left_of_center, object_in_camera.
+Each key below was compared with the simulator's source (aws-deepracer-community/deepracer-simapp, bundle/markov:
+agent_ctrl/rollout_agent_ctrl.py, agent_ctrl/utils.py, agent_ctrl/constants.py, track_geom/track_data.py,
+cameras/frustum.py); "same" means the same rule, on our track geometry and physics. Units: metres, degrees, m/s,
+percent. The reward function gets a deep copy of the dict (``rewards.CheckedReward``), as in the simulator, so
+whatever it changes stays in its copy. Two keys are ours only, for users who want the measured values that
+DeepRacer's keys do not carry: ``measured_speed`` and ``race_progress``.
 
-Notes on our values: ``speed`` is the measured forward speed (negative when rolling backwards),
-``steering_angle`` the commanded angle; ``is_reversed`` is always False (cars drive in
-waypoint order); ``waypoints`` is the same list object in every dict (never copied);
-``objects_*`` list the other cars still racing (learning cars and bots, in car order), empty in
-a time trial, where ``closest_objects`` is [0, 0]; ``object_in_camera`` is True when another car
-is within ``CAMERA_RANGE`` metres and ``CAMERA_HALF_FOV`` degrees of the heading.
+Objects (``objects_*``, ``closest_objects``, ``object_in_camera``): every object of the race but the car itself,
+always the same number in the same order, whatever happens in the race: the cars by index (learning cars
+``car_0``.., then the bots), then the obstacles (``Objects``). A car that finishes, or a bot that crashes or
+leaves the track, is parked and stays in the lists at its parked position (the simulator keeps finished cars in
+its object list at their park position too). A time trial has no objects: empty lists, ``closest_objects``
+[0, 0], ``object_in_camera`` False.
+
+============================  ====================  ======================================  ============================
+key                           meaning               simulator's rule (file)                 ours
+============================  ====================  ======================================  ============================
+all_wheels_on_track           bool: all four        every wheel link inside the road        the wheels' span across the
+                              wheels on the track   polygon (agent_ctrl/utils.py            track normal lies between
+                                                    set_reward_and_metrics,                 the borders (place_on_track)
+                                                    track_data.points_on_track)
+x, y                          position, m           the car's front point, 0.14 m ahead of  same: 0.14 m ahead of the
+                                                    its origin (agent_ctrl/constants.py     car's centre (FRONT_OFFSET)
+                                                    RELATIVE_POSITION_OF_FRONT_OF_CAR;
+                                                    rollout_agent_ctrl.py update_agent)
+heading                       degrees in (-180,     yaw of the car's pose (utils.py)        same
+                              180]
+distance_from_center          m, from (x, y) to     distance to the nearest centre-line     same
+                              the centre line       point (track_data.get_nearest_dist)
+projection_distance           m along the centre    center_line.project(point) (utils.py)   same
+                              line from waypoint 0
+                              to (x, y)'s
+                              projection
+progress                      percent of the        100 (ndist - start_ndist), unwrapped    same rule from the car's own
+                              current lap           against the last step, at most 100;     start (equal in a time
+                                                    falls when the car reverses (negative   trial, where the car starts
+                                                    behind the start); the step after it    on the line), so that 100
+                                                    reaches 100 it counts again from the    falls on the step our lap
+                                                    start line (utils.py                    rule completes a lap
+                                                    compute_current_prog,                   (Progress.lap_percent)
+                                                    rollout_agent_ctrl.py judge_action).
+                                                    Relative to the episode's start line:
+                                                    a car placed behind it starts negative
+steps                         control steps since   a float counter, 1.0, 2.0, ...          same (a float; 0.0 at reset)
+                              the episode began     (rollout_agent_ctrl.py
+                                                    data_dict['steps'])
+speed                         m/s                   the action's speed as commanded, not    same: the decoded action's
+                                                    measured (utils.py:                     speed (bots: their set
+                                                    json_actions['speed'])                  speed); 0.0 at reset
+steering_angle                degrees, left         the action's steering angle (utils.py)  same; 0.0 at reset
+                              positive
+track_width                   m                     distance between the inner and outer    the waypoints' widths
+                                                    border points nearest the car's         interpolated along the car's
+                                                    centre-line point (utils.py,            segment
+                                                    track_data.get_nearest_points)
+track_length                  m                     length of the centre line               same
+                                                    (track_data.get_track_length)
+waypoints                     list of (x, y)        list(center_line.coords): on a loop     same; a new list in every
+                              tuples                the closing duplicate of waypoint 0 is  dict
+                                                    kept, N + 1 entries
+                                                    (track_data.get_way_pnts)
+closest_waypoints             [previous, next]      bisect over the waypoints' projections  same
+                              waypoint indices      (track_data.find_prev_next_waypoints);
+                              around (x, y)'s       next is N, the closing duplicate, on
+                              projection            the last segment of a loop
+is_left_of_center             bool                  closer to the inner than to the outer   left of the centre line in
+                                                    border, xor a clockwise track           the driving direction (the
+                                                    (utils.py)                              same on tracks centred
+                                                                                            between their borders)
+is_reversed                   bool: the race runs   the track's direction setting           the env kwarg ``reverse``
+                              against the waypoint  REVERSE_DIR (track_data.reverse_dir),
+                              order                 not the car reversing
+closest_objects               [behind, ahead]       nearest object projection at or         same
+                              indices into          behind, and after, the car's on the
+                              objects_*             centre line, around the loop
+                                                    (track_data.get_object_reward_params);
+                                                    [0, 0] without objects
+objects_location              list of [x, y], m     every object of the race but the car:   same, in a fixed order: the
+                                                    obstacles, bots, other agents, fixed    cars by index (learning
+                                                    in number; a finished car stays, at     cars, then bots), then the
+                                                    its parked position                     obstacles; finished and
+                                                    (track_data.object_poses)               crashed cars at their parked
+                                                                                            position
+                                                                                            (physics.PARK_DISTANCE)
+objects_left_of_center        list of bool          inside the polygon between the centre   left of the centre line
+                                                    line and the inner border, xor a        (lateral offset > 0)
+                                                    clockwise track
+object_in_camera              bool                  the next object (closest_objects[1])    same frustum; footprints:
+                                                    is in the car's camera frustum: its     cars 0.46 x 0.30 m,
+                                                    floor footprint's corners or its        obstacles their own; all on
+                                                    centre (track_data.get_objects_in_came  the floor
+                                                    ra_frustums, cameras/frustum.py:
+                                                    camera 0.145 m ahead and 0.13 m above
+                                                    the car, pitched 15 degrees down,
+                                                    65-degree horizontal field of view,
+                                                    4:3, 0.2 to 300 m). Its index
+                                                    comparison is off by one where the car
+                                                    precedes an object in its object list;
+                                                    we follow the intent
+objects_speed                 list of float, m/s    0.0 for every object, unless the race   same (``bot_speed``)
+                                                    has bots: then the bots' set speed,
+                                                    for every object
+                                                    (track_data.get_object_reward_params)
+objects_heading               list of float         0.0 for every object, unless the race   same
+                                                    has bots: then each object's yaw in
+                                                    radians (quaternion_to_euler),
+                                                    although ``heading`` is in degrees
+objects_distance_from_center  list of float, m      center_line.distance(object)            same
+objects_distance              list of float, m      arc length from waypoint 0 to the       same
+                                                    object's projection on the centre line
+is_crashed                    bool                  the crash reset rule: the car hit an    the car touches a barrier
+                                                    object (rollout_agent_ctrl.py           wall or another car
+                                                    judge_action)
+is_offtrack                   bool                  no wheel inside the road polygon        no wheel on the track
+                                                    (reset/rules/off_track_reset_rule.py)
+sim_time                      s                     Gazebo's clock, from the simulation's   seconds since the episode
+                                                    launch on, across episodes              began (steps / 15)
+                                                    (rollout_agent_ctrl.py update_agent)
+measured_speed                m/s, ours only        (none)                                  forward speed measured by
+                                                                                            the physics, negative when
+                                                                                            rolling backwards; the
+                                                                                            observation's
+race_progress                 percent of the race   (none)                                  furthest new ground from the
+                              (all laps), ours                                              car's start over the race
+                              only                                                          (Progress.percent): never
+                                                                                            falls; laps, termination and
+                                                                                            the observation use it
+============================  ====================  ======================================  ============================
 """
 
 from __future__ import annotations
@@ -21,19 +137,25 @@ from typing import Any
 
 import numpy as np
 
-from envs.racing.physics import HALF_TRACK, WHEELBASE, CarState
+from envs.racing.physics import CONTROL_HZ, HALF_TRACK, WHEELBASE, CarState
 from envs.racing.tracks import Track
 
 _HALF_BASE, _HALF_TRACK = WHEELBASE / 2, HALF_TRACK  # wheels around the centre
-CAMERA_RANGE = 3.0
-CAMERA_HALF_FOV = 60.0
-PARAM_KEYS = (
-    "all_wheels_on_track", "x", "y", "distance_from_center", "is_left_of_center", "heading",
-    "progress", "steps", "speed", "steering_angle", "track_width", "track_length", "waypoints",
-    "closest_waypoints", "is_offtrack", "is_crashed", "is_reversed", "closest_objects",
-    "objects_location", "objects_heading", "objects_speed", "objects_distance",
-    "objects_left_of_center", "object_in_camera",
+FRONT_OFFSET = 0.14  # m: (x, y) is this far ahead of the car's centre (RELATIVE_POSITION_OF_FRONT_OF_CAR)
+# the simulator's camera frustum (cameras/frustum.py, simapp version 3+): mount ahead of and above the car
+CAMERA_AHEAD, CAMERA_HEIGHT, CAMERA_PITCH = 0.14529379, 0.13032555, 0.2618  # m, m, radians down
+CAMERA_HALF_FOV = 1.13 / 2  # radians, horizontal; vertical: times CAMERA_ASPECT on the tangent
+CAMERA_ASPECT = 480.0 / 640.0
+CAMERA_NEAR, CAMERA_FAR = 0.2, 300.0
+DEEPRACER_KEYS = (
+    "all_wheels_on_track", "x", "y", "heading", "distance_from_center", "projection_distance", "progress",
+    "steps", "speed", "steering_angle", "track_width", "track_length", "waypoints", "closest_waypoints",
+    "is_left_of_center", "is_reversed", "closest_objects", "objects_location", "objects_left_of_center",
+    "object_in_camera", "objects_speed", "objects_heading", "objects_distance_from_center", "objects_distance",
+    "is_crashed", "is_offtrack", "sim_time",
 )  # fmt: skip
+MEASURED_KEYS = ("measured_speed", "race_progress")
+PARAM_KEYS = DEEPRACER_KEYS + MEASURED_KEYS
 
 
 def wrap_angle(a: np.ndarray) -> np.ndarray:
@@ -43,19 +165,27 @@ def wrap_angle(a: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Placement:
-    """Where k cars are relative to the track (all arrays have k rows)."""
+    """Where k cars are relative to the track (all arrays have k rows).
 
-    seg: np.ndarray  # closest centre-line segment (waypoint index before the car)
-    s: np.ndarray  # arc length from the start line, metres
-    lateral: np.ndarray  # signed distance from the centre, left positive
+    The centre's fields judge the wheels and feed the observation; the front point's (``FRONT_OFFSET``
+    ahead, DeepRacer's (x, y)) feed the params and the progress.
+    """
+
+    seg: np.ndarray  # closest centre-line segment of the centre (waypoint index before the car)
+    s: np.ndarray  # the centre's arc length from the start line, metres
+    lateral: np.ndarray  # signed distance of the centre from the centre line, left positive
     half_width: np.ndarray  # centre-to-border distance on the car's side
     heading_error: np.ndarray  # car heading minus track direction, radians in [-pi, pi)
     all_wheels_on: np.ndarray  # bool
     any_wheel_on: np.ndarray  # bool
+    front_xy: np.ndarray  # (k, 2) the front point
+    front_seg: np.ndarray
+    front_s: np.ndarray
+    front_lateral: np.ndarray
 
 
 def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
-    """Project the cars' centres on the track and judge their wheels, vectorised over cars.
+    """Project the cars' centres and front points on the track and judge their wheels, vectorised over cars.
 
     The wheels sit at +-``_HALF_BASE`` along and +-``_HALF_TRACK`` across the car from its
     centre, so with heading error e to the track direction their offsets along the track normal
@@ -63,25 +193,32 @@ def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
     at the centre's segment: exact on straights, a few mm off on a 2 m curve). All wheels are on
     the track when that span lies between the borders; none is when it lies wholly beyond one.
     """
-    seg, s, lateral = track.project(xy)
+    front_xy = xy + FRONT_OFFSET * np.stack([np.cos(yaw), np.sin(yaw)], axis=1)
+    seg, s, lateral = track.project(np.concatenate([xy, front_xy]))
+    k = len(xy)
+    seg, front_seg, s, front_s, lateral, front_lateral = seg[:k], seg[k:], s[:k], s[k:], lateral[:k], lateral[k:]
     error = wrap_angle(yaw - track.seg_angle[seg])
     spread = _HALF_BASE * abs(np.sin(error)) + _HALF_TRACK * abs(np.cos(error))
     left, right = track.half_left[seg], track.half_right[seg]
     all_on = (lateral + spread <= left) & (lateral - spread >= -right)
     any_on = (lateral - spread <= left) & (lateral + spread >= -right)
     half_width = np.where(lateral > 0, left, right)
-    return Placement(seg, s, lateral, half_width, error, all_on, any_on)
+    return Placement(seg, s, lateral, half_width, error, all_on, any_on, front_xy, front_seg, front_s, front_lateral)
 
 
 class Progress:
-    """Forward progress and laps per car, immune to reversing and zig-zagging.
+    """Forward progress and laps per car, immune to reversing and zig-zagging; and DeepRacer's per-lap progress.
 
     Each car's arc-length change is unwrapped step by step into ``travelled`` (negative when
     it drives backwards); ``best`` is the furthest ``travelled`` ever reached from the car's own
-    start. Progress and laps only come from ``best``: a lap is ``length`` metres of new ground,
+    start. Race progress and laps only come from ``best``: a lap is ``length`` metres of new ground,
     so crossing the start line backwards, or back and forth, adds nothing. On an open track
     (``closed`` False) arc lengths do not wrap, and the race (its one lap) is the way from the
-    car's start to the end line.
+    car's start to the end line. The env feeds the front point's arc lengths from the car's start arc.
+
+    ``lap_percent`` is DeepRacer's ``progress`` (simapp agent_ctrl/utils.py compute_current_prog and
+    rollout_agent_ctrl.py judge_action): ``travelled`` into the current lap, which falls when the car
+    reverses (negative behind its start), is 100 on the step a lap completes and counts from 0 again after.
     """
 
     def __init__(self, length: float, start_s: np.ndarray, laps: int, closed: bool = True) -> None:
@@ -91,9 +228,11 @@ class Progress:
         self.last_s = start_s.astype(float).copy()
         self.travelled = np.zeros(len(start_s))
         self.best = np.zeros(len(start_s))
+        self._lap_percent = np.zeros(len(start_s))
 
     def update(self, cars: np.ndarray, s: np.ndarray) -> None:
         """Record new arc lengths ``s`` of the cars with indices ``cars``."""
+        before = self.laps(cars)
         delta = s - self.last_s[cars]
         if self.closed:
             half = self.length / 2
@@ -101,92 +240,175 @@ class Progress:
         self.last_s[cars] = s
         self.travelled[cars] += delta
         self.best[cars] = np.maximum(self.best[cars], self.travelled[cars])
+        after = self.laps(cars)
+        into_lap = self.travelled[cars] - after * self.lap[cars]
+        self._lap_percent[cars] = np.where(after > before, 100.0, 100.0 * into_lap / self.lap[cars])
 
     def percent(self, cars: np.ndarray) -> np.ndarray:
-        """Progress of the race (all laps), 0-100."""
+        """Progress of the race (all laps), 0-100: the furthest point reached."""
         return np.minimum(100.0 * self.best[cars] / self.race[cars], 100.0)
+
+    def lap_percent(self, cars: np.ndarray) -> np.ndarray:
+        """DeepRacer's ``progress``: percent of the current lap, below 0 behind the car's start, 100 on a lap's
+        last step."""
+        return self._lap_percent[cars]
 
     def laps(self, cars: np.ndarray) -> np.ndarray:
         """Completed laps."""
         return np.floor(self.best[cars] / self.lap[cars] + 1e-9).astype(int)
 
 
-def _objects(place: Placement, xy: np.ndarray, yaw_deg: np.ndarray, speed: np.ndarray,
-             track_length: float) -> list[dict[str, Any]]:  # fmt: skip
-    """The objects_* keys of every car: the other cars, from pairwise (k, k) arrays."""
-    k = len(xy)
-    if k == 1:
+@dataclass
+class Objects:
+    """Every object of a race in the fixed order of the ``objects_*`` lists (m rows).
+
+    The env lists the cars by index (learning cars, then bots; finished and crashed ones at their parked pose),
+    then the obstacles (heading 0, at rest). ``half_size`` is the floor footprint's half length and half width,
+    which the camera test uses.
+    """
+
+    xy: np.ndarray  # (m, 2) centres
+    yaw: np.ndarray  # (m,) radians
+    half_size: np.ndarray  # (m, 2)
+
+    @classmethod
+    def none(cls) -> Objects:
+        """No objects (a race without obstacles)."""
+        return cls(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)))
+
+    def __add__(self, other: Objects) -> Objects:
+        """These objects, then ``other``'s."""
+        return Objects(*(np.concatenate([a, b]) for a, b in ((self.xy, other.xy), (self.yaw, other.yaw),
+                                                               (self.half_size, other.half_size))))  # fmt: skip
+
+
+@dataclass
+class Cars:
+    """The cars whose params are built this step (k rows), DeepRacer's inputs for each."""
+
+    index: np.ndarray  # (k,) each car's row in ``Objects`` (left out of its own objects_* lists)
+    state: CarState  # measured centre, yaw, forward speed
+    place: Placement
+    steering: np.ndarray  # commanded, degrees
+    speed: np.ndarray  # commanded, m/s
+    progress: np.ndarray  # DeepRacer's per-lap progress
+    race_progress: np.ndarray
+    crashed: np.ndarray  # bool
+
+
+def _in_camera(xy: np.ndarray, yaw: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """For each of k cars, whether any of its ``points`` (k, p, 2), on the floor, lies in its camera frustum."""
+    direction = np.exp(1j * yaw)[:, None]
+    camera = (xy[:, 0] + 1j * xy[:, 1])[:, None] + CAMERA_AHEAD * direction
+    local = ((points[..., 0] + 1j * points[..., 1]) - camera) / direction  # real: ahead, imag: left
+    sin, cos = np.sin(CAMERA_PITCH), np.cos(CAMERA_PITCH)
+    depth = local.real * cos + CAMERA_HEIGHT * sin  # along the pitched optical axis
+    up = local.real * sin - CAMERA_HEIGHT * cos
+    half_width = depth * np.tan(CAMERA_HALF_FOV)
+    seen = (depth >= CAMERA_NEAR) & (depth <= CAMERA_FAR)
+    seen &= (abs(local.imag) <= half_width) & (abs(up) <= half_width * CAMERA_ASPECT)
+    return seen.any(axis=1)
+
+
+def _object_params(track: Track, cars: Cars, objects: Objects, bot_speed: float | None) -> list[dict[str, Any]]:
+    """The objects_* keys of every car: all ``objects`` but the car itself, as the simulator fills them
+    (simapp track_geom/track_data.py get_object_reward_params)."""
+    k, m = len(cars.index), len(objects.xy)
+    if m <= 1:
         return [{
-            "closest_objects": [0, 0], "objects_location": [], "objects_heading": [],
-            "objects_speed": [], "objects_distance": [], "objects_left_of_center": [],
-            "object_in_camera": False,
-        }]  # fmt: skip
-    gap = (place.s[None, :] - place.s[:, None]) % track_length  # [i, j]: how far j is ahead of i
-    rel = (xy[None, :, 0] - xy[:, None, 0]) + 1j * (xy[None, :, 1] - xy[:, None, 1])
-    bearing = (np.angle(rel, deg=True) - yaw_deg[:, None] + 180.0) % 360.0 - 180.0
-    seen = (abs(rel) < CAMERA_RANGE) & (abs(bearing) < CAMERA_HALF_FOV)
-    self_pair = np.eye(k, dtype=bool)
-    seen[self_pair] = False
-    ahead = np.where(self_pair, np.inf, gap).argmin(axis=1)
-    behind = np.where(self_pair, -np.inf, gap).argmax(axis=1)
-    locations = [(x, y) for x, y in xy.tolist()]
-    headings, speeds = yaw_deg.tolist(), speed.tolist()
-    distances, lefts = place.s.tolist(), (place.lateral > 0).tolist()
+            "closest_objects": [0, 0], "objects_location": [], "objects_left_of_center": [],
+            "object_in_camera": False, "objects_speed": [], "objects_heading": [],
+            "objects_distance_from_center": [], "objects_distance": [],
+        } for _ in range(k)]  # fmt: skip
+    _, s, lateral = track.project(objects.xy)
+    rows, own = np.arange(k), cars.index
+    length = track.length
+    ahead = (s[None, :] - cars.place.front_s[:, None]) % length  # [i, j]: how far object j is ahead of car i
+    behind = np.where(ahead == 0.0, 0.0, length - ahead)  # an object level with the car is behind it
+    ahead[ahead == 0.0] = length
+    ahead[rows, own], behind[rows, own] = np.inf, np.inf
+    front, back = ahead.argmin(axis=1), behind.argmin(axis=1)
+    corners = np.array([[1, 1], [1, -1], [-1, -1], [-1, 1], [0, 0]]) * objects.half_size[front][:, None, :]
+    turn = np.exp(1j * objects.yaw[front])[:, None]
+    offset = (corners[..., 0] + 1j * corners[..., 1]) * turn
+    target = objects.xy[front][:, None, :] + np.stack([offset.real, offset.imag], axis=-1)
+    in_camera = _in_camera(cars.state.xy, cars.state.yaw, target).tolist()
+    moving = bot_speed is not None  # the simulator gives headings and speeds only in races with bots
+    columns = {
+        "objects_left_of_center": (lateral > 0).tolist(),
+        "objects_speed": [float(bot_speed) if moving else 0.0] * m,
+        "objects_heading": objects.yaw.tolist() if moving else [0.0] * m,
+        "objects_distance_from_center": abs(lateral).tolist(),
+        "objects_distance": s.tolist(),
+    }
+    locations = objects.xy.tolist()
     out = []
-    for i, (back, front, in_camera) in enumerate(
-        zip(behind.tolist(), ahead.tolist(), seen.any(axis=1).tolist(), strict=True)
-    ):
-        others = [j for j in range(k) if j != i]
-        out.append({
-            # indices into the objects lists, which skip car i
-            "closest_objects": [back - (back > i), front - (front > i)],
-            "objects_location": [locations[j] for j in others],
-            "objects_heading": [headings[j] for j in others],
-            "objects_speed": [speeds[j] for j in others],
-            "objects_distance": [distances[j] for j in others],
-            "objects_left_of_center": [lefts[j] for j in others],
-            "object_in_camera": in_camera,
-        })  # fmt: skip
+    for i, (o, b, f) in enumerate(zip(own.tolist(), back.tolist(), front.tolist(), strict=True)):
+        params: dict[str, Any] = {
+            "closest_objects": [b - (b > o), f - (f > o)],  # indices into lists without the car itself
+            "objects_location": [list(xy) for j, xy in enumerate(locations) if j != o],
+            "object_in_camera": in_camera[i],
+        }
+        params.update({key: column[:o] + column[o + 1 :] for key, column in columns.items()})
+        out.append(params)
     return out
+
+
+def _track_width(track: Track, seg: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The waypoints' widths interpolated along each car's segment at arc length ``s``."""
+    nxt = (seg + 1) % len(track.width)
+    fraction = np.clip((s - track.arc[seg]) / track.seg_len[seg], 0.0, 1.0)
+    return (1 - fraction) * track.width[seg] + fraction * track.width[nxt]
 
 
 def deepracer_params(
     track: Track,
-    place: Placement,
-    state: CarState,
-    steering_deg: np.ndarray,
-    progress: np.ndarray,
+    cars: Cars,
+    objects: Objects,
     steps: int,
-    crashed: np.ndarray,
+    bot_speed: float | None = None,
+    reverse: bool = False,
 ) -> list[dict[str, Any]]:
-    """One DeepRacer params dict per car (rows of the arrays), objects = the other rows."""
-    xy, speed, yaw_deg = state.xy, state.speed, np.degrees(state.yaw)
-    n = len(track.centre)
+    """One DeepRacer params dict per car (see the module docstring's table), objects = ``objects`` but the car.
+
+    ``bot_speed``: the bots' speed in a race with bots, else None; ``reverse``: the race runs the track
+    against its waypoint order (``track`` is then already reversed).
+    """
+    place = cars.place
+    front_xy, front_s, front_lateral = place.front_xy, place.front_s, place.front_lateral
     rows = zip(
-        xy.tolist(), yaw_deg.tolist(), speed.tolist(), steering_deg.tolist(),
-        progress.tolist(), place.seg.tolist(), place.lateral.tolist(),
-        place.all_wheels_on.tolist(), place.any_wheel_on.tolist(), crashed.tolist(),
+        front_xy.tolist(), np.degrees(cars.state.yaw).tolist(), abs(front_lateral).tolist(),
+        (front_lateral > 0).tolist(), front_s.tolist(), cars.progress.tolist(), cars.speed.tolist(),
+        cars.steering.tolist(), _track_width(track, place.front_seg, front_s).tolist(),
+        place.front_seg.tolist(), place.all_wheels_on.tolist(), place.any_wheel_on.tolist(),
+        cars.crashed.tolist(), cars.state.speed.tolist(), cars.race_progress.tolist(),
         strict=True,
     )  # fmt: skip
-    out = _objects(place, xy, yaw_deg, speed, track.length)
-    for params, (pos, heading, v, steer, prog, seg, lat, all_on, any_on, crash) in zip(out, rows, strict=True):
+    out = _object_params(track, cars, objects, bot_speed)
+    time = steps / CONTROL_HZ
+    for params, (xy, heading, off, left, along, prog, speed, steer, width, seg, all_on, any_on, crash, measured,
+                 race) in zip(out, rows, strict=True):  # fmt: skip
         params.update({
             "all_wheels_on_track": all_on,
-            "x": pos[0],
-            "y": pos[1],
-            "distance_from_center": abs(lat),
-            "is_left_of_center": lat > 0,
+            "x": xy[0],
+            "y": xy[1],
             "heading": heading,
+            "distance_from_center": off,
+            "projection_distance": along,
             "progress": prog,
-            "steps": steps,
-            "speed": v,
+            "steps": float(steps),
+            "speed": speed,
             "steering_angle": steer,
-            "track_width": float(track.width[seg]),
+            "track_width": width,
             "track_length": track.length,
-            "waypoints": track.waypoint_list,
-            "closest_waypoints": [seg, (seg + 1) % n],
-            "is_offtrack": not any_on,
+            "waypoints": list(track.waypoint_list),
+            "closest_waypoints": [seg, seg + 1],
+            "is_left_of_center": left,
+            "is_reversed": reverse,
             "is_crashed": crash,
-            "is_reversed": False,
+            "is_offtrack": not any_on,
+            "sim_time": time,
+            "measured_speed": measured,
+            "race_progress": race,
         })  # fmt: skip
     return out

@@ -5,9 +5,13 @@ DeepRacer reward file (``path.py`` or ``path.py:function_name``, default ``rewar
 a callable, and returns a ``CheckedReward`` that turns any failure of the user's code into a
 ``RewardFunctionError`` naming the source and the params keys.
 
+As in DeepRacer's simulator (simapp agent_ctrl/rollout_agent_ctrl.py ``_judge_action_at_run_phase``), every reward
+function gets a deep copy of ``params`` on every call, so nothing it does to the dict (a ``del params['waypoints']``)
+reaches the env or its other readers (the bots' driver, ``PurePursuit``); and a reward outside [-1e5, 1e5], like a
+non-finite one, stops the run with an error naming the reward.
+
 A reward file is code and runs with the user's rights (as in DeepRacer): trusted by design. It is bounded,
-not sandboxed: its import and each call stop after ``timeout_s`` seconds (in a process's main thread), and it
-gets a deep copy of ``params``, so it cannot change the env's state.
+not sandboxed: its import and each call stop after ``timeout_s`` seconds (in a process's main thread).
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ import contextlib
 import copy
 import difflib
 import importlib.util
+import itertools
 import math
 import numbers
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,8 @@ Params = dict[str, Any]
 RewardFn = Callable[[Params], float]
 
 REWARD_TIMEOUT_S = 5.0  # default bound on a reward file's import and on each call
+MAX_ABS_REWARD = 1e5  # DeepRacer's simulator rejects a reward beyond +-1e5
+_ATOMS = frozenset((bool, int, float, str, type(None)))
 MAX_SPEED = 4.0  # m/s, DeepRacer's top speed
 OFF_TRACK_REWARD = 1e-3
 
@@ -51,11 +58,16 @@ def centerline(params: Params) -> float:
 
 
 def speed_progress(params: Params) -> float:
-    """Go fast while making progress: speed share of the top speed, plus progress per step."""
+    """Go fast while making progress: measured speed share of the top speed, plus race progress per step.
+
+    It reads our two measured keys (``measured_speed``, ``race_progress``; DeepRacer's ``speed`` is the
+    commanded speed and its ``progress`` restarts every lap), so its values are those the shipped teachers and
+    results were trained and scored with.
+    """
     if not _on_track(params):
         return OFF_TRACK_REWARD
-    pace = params["progress"] / max(params["steps"], 1)  # percent of the race per step
-    return max(params["speed"], 0.0) / MAX_SPEED + pace
+    pace = params["race_progress"] / max(params["steps"], 1)  # percent of the race per step
+    return max(params["measured_speed"], 0.0) / MAX_SPEED + pace
 
 
 def smooth_steering(params: Params) -> float:
@@ -95,6 +107,28 @@ DEFAULT_REWARD = "centerline"
 
 class RewardFunctionError(EnvInputError):
     """A reward function could not be loaded, raised, or returned something other than a number."""
+
+
+def _immutable(items: Iterable[Any]) -> bool:
+    """Whether every one of ``items`` is a number, string, None, or a tuple of those (type checks in C)."""
+    kinds = set(map(type, items))
+    return kinds <= _ATOMS or (kinds == {tuple} and set(map(type, itertools.chain.from_iterable(items))) <= _ATOMS)
+
+
+def copy_params(value: Any) -> Any:
+    """A deep copy of ``value`` (a params dict), as ``copy.deepcopy`` but 20x faster on params' types: dicts and
+    lists are copied all the way down; numbers, strings and tuples of them are immutable and shared as they are
+    (a list of them, like the waypoints, is copied in one go)."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is list:
+        return value.copy() if _immutable(value) else [copy_params(v) for v in value]
+    if kind is dict:
+        return {k: copy_params(v) for k, v in value.items()}
+    if kind is tuple and _immutable(value):
+        return value
+    return copy.deepcopy(value)
 
 
 @contextlib.contextmanager
@@ -147,7 +181,7 @@ class CheckedReward:
     def __init__(self, spec: str | os.PathLike | RewardFn, timeout_s: float = REWARD_TIMEOUT_S) -> None:
         spec = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
         self.spec, self.timeout_s = spec, timeout_s
-        self.user_file = False  # a user's file gets a copy of params and a time limit per call
+        self.user_file = False  # a user's file gets a time limit per call
         if callable(spec):
             self.fn, self.source = spec, getattr(spec, "__name__", repr(spec))
         elif spec in REWARDS:
@@ -161,13 +195,11 @@ class CheckedReward:
             )
 
     def __call__(self, params: Params) -> float:
-        """The reward for one step's params, as a finite float."""
+        """The reward for one step's params (the function gets a deep copy), a finite float within +-1e5."""
         try:
-            if self.user_file:
-                with _time_limit(self.timeout_s, f"{self.source}: a call"):
-                    value = self.fn(copy.deepcopy(params))
-            else:
-                value = self.fn(params)
+            timeout_s = self.timeout_s if self.user_file else 0.0  # built-ins and callables: unbounded
+            with _time_limit(timeout_s, f"{self.source}: a call"):
+                value = self.fn(copy_params(params))
         except RewardFunctionError:
             raise
         except KeyError as err:
@@ -185,6 +217,10 @@ class CheckedReward:
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
             raise RewardFunctionError(
                 f"{self.source} returned {value!r}, not a finite number; params keys: {sorted(params)}"
+            )
+        if abs(value) > MAX_ABS_REWARD:
+            raise RewardFunctionError(
+                f"{self.source} returned {value!r}, outside DeepRacer's range [-1e5, 1e5] (its simulator stops there)"
             )
         return float(value)
 

@@ -86,7 +86,8 @@ class Track:
     half_left: np.ndarray = field(init=False)  # (N,) border distance to the left of the centre
     half_right: np.ndarray = field(init=False)
     width: np.ndarray = field(init=False)  # (N,) inner-to-outer distance
-    waypoint_list: list[tuple[float, float]] = field(init=False)  # shared by every params dict
+    # DeepRacer's params['waypoints']: the centre points, on a loop with waypoint 0 again at the end
+    waypoint_list: list[tuple[float, float]] = field(init=False)
 
     def __post_init__(self) -> None:
         c = self.waypoints[:, 0:2]
@@ -109,7 +110,13 @@ class Track:
         self.half_left = np.where(inner_left, d_in, d_out)
         self.half_right = np.where(inner_left, d_out, d_in)
         self.width = np.linalg.norm(outer - inner, axis=1)
-        self.waypoint_list = [(float(x), float(y)) for x, y in c]
+        self.waypoint_list = [(float(x), float(y)) for x, y in (np.vstack([c, c[:1]]) if self.closed else c)]
+
+    def reversed(self) -> Track:
+        """The same track driven against its waypoint order (DeepRacer's reverse direction), from the same start
+        line on a loop (waypoint 0 stays first), from the end line on an open track."""
+        rows = self.waypoints[::-1]
+        return Track(self.name, np.roll(rows, 1, axis=0) if self.closed else rows, self.closed)
 
     @property
     def borders(self) -> list[np.ndarray]:

@@ -158,7 +158,7 @@ def race(
         obs, _, _, _, infos = env.step(actions)
         for agent, info in infos.items():
             r, p = results[owner[agent]], info["params"]
-            r.steps, r.race_time, r.progress = r.steps + 1, info["time"], float(p["progress"])
+            r.steps, r.race_time, r.progress = r.steps + 1, info["time"], float(p["race_progress"])
             r.path.append((float(p["x"]), float(p["y"])))
             if reward is not None:
                 r.reward_sum += float(reward(p))
