@@ -61,8 +61,8 @@ def test_builtin_rewards():
     p = _params()
     assert REWARDS["centerline"](p) == 0.5  # 0.1 m <= 0.25 * 0.9 m
     assert REWARDS["centerline"](_params(distance_from_center=0.05)) == 1.0
-    assert REWARDS["speed_progress"](p) == pytest.approx(1.9 / 4.0 + 10.0 / 20)  # measured speed, race progress
-    assert REWARDS["speed_progress"](_params(progress=0.0, speed=4.0)) == REWARDS["speed_progress"](p)
+    assert REWARDS["speed_progress"](p) == pytest.approx(2.0 / 4.0 + 10.0 / 20)  # commanded speed, lap progress
+    assert REWARDS["speed_progress"](_params(race_progress=0.0, measured_speed=4.0)) == REWARDS["speed_progress"](p)
     assert REWARDS["smooth_steering"](_params(steering_angle=-20.0)) == pytest.approx(0.4)
     assert REWARDS["smooth_steering"](_params(steering_angle=10.0)) == 0.5
     for reward in REWARDS.values():

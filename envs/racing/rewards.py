@@ -58,16 +58,12 @@ def centerline(params: Params) -> float:
 
 
 def speed_progress(params: Params) -> float:
-    """Go fast while making progress: measured speed share of the top speed, plus race progress per step.
-
-    It reads our two measured keys (``measured_speed``, ``race_progress``; DeepRacer's ``speed`` is the
-    commanded speed and its ``progress`` restarts every lap), so its values are those the shipped teachers and
-    results were trained and scored with.
-    """
+    """Go fast while making progress: the commanded speed's share of the top speed, plus the lap's progress
+    per step (DeepRacer's keys only, so the function runs unchanged in DeepRacer's simulator)."""
     if not _on_track(params):
         return OFF_TRACK_REWARD
-    pace = params["race_progress"] / max(params["steps"], 1)  # percent of the race per step
-    return max(params["measured_speed"], 0.0) / MAX_SPEED + pace
+    pace = params["progress"] / max(params["steps"], 1)  # percent of the lap per step
+    return max(params["speed"], 0.0) / MAX_SPEED + pace
 
 
 def smooth_steering(params: Params) -> float:
