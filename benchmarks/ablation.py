@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from repaint_ma.apps.compare import format_ablation, run_compare
-from repaint_ma.runlog import read_metrics
+from repaint_ma.runlog import code_commit, read_metrics, short_commit
 from repaint_ma.scenario import load
 
 SELECTION_REFERENCE = {"rule": "threshold", "zeta": 0.0}, {"schedule": "exponential", "start": 1.0, "decay": 0.9}
@@ -62,12 +61,6 @@ STUDIES: dict[str, dict[str, dict[str, Any]]] = {  # study -> variant -> overrid
 }
 
 
-def head_commit() -> str:
-    """The commit of the code that runs now (``-dirty`` when the work tree has changes)."""
-    out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=7"], capture_output=True, text=True)
-    return out.stdout.strip() or "unknown"
-
-
 def slug(variant: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in variant).strip("-")
 
@@ -93,7 +86,7 @@ def main() -> None:
     for variant in args.variants or study:
         sc = load(args.scenario, base | study[variant])
         done = all((out / slug(variant) / f"repaint-seed{s}.json").is_file() for s in seeds)
-        commit = result["variants"].get(variant, {}).get("commit") if done else head_commit()
+        commit = result["variants"].get(variant, {}).get("commit") if done else short_commit(code_commit())
         summary = run_compare(sc, out / slug(variant), seeds, ["repaint"], progress=False)
         result |= {"scenario": sc.name, "target_score": sc.train.target_score, "iteration_budget": sc.train.iterations}
         runs = out / slug(variant) / "runs"
