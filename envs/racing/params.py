@@ -7,11 +7,12 @@ is_crashed, is_reversed, closest_objects, objects_location, objects_heading, obj
 objects_distance, objects_left_of_center, object_in_camera.
 
 Notes on our values: ``speed`` is the measured forward speed (negative when rolling backwards),
-``steering_angle`` the commanded angle; ``is_reversed`` is always False (cars drive in
-waypoint order); ``waypoints`` is the same list object in every dict (never copied);
-``objects_*`` list the other cars still racing (learning cars and bots, in car order), empty in
-a time trial, where ``closest_objects`` is [0, 0]; ``object_in_camera`` is True when another car
-is within ``CAMERA_RANGE`` metres and ``CAMERA_HALF_FOV`` degrees of the heading.
+``steering_angle`` the commanded angle; ``is_reversed`` is True on a track driven backwards
+(``Track.reverse``, the simulator's ``REVERSE_DIR``); ``waypoints`` is the same list object in every
+dict (never copied); ``objects_*`` list the other cars still racing (learning cars and bots, in car
+order), then the env's static ``Objects`` (obstacle boxes, speed 0), empty in a time trial, where
+``closest_objects`` is [0, 0]; ``object_in_camera`` is True when another car is within
+``CAMERA_RANGE`` metres and ``CAMERA_HALF_FOV`` degrees of the heading.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ PARAM_KEYS = (
 def wrap_angle(a: np.ndarray) -> np.ndarray:
     """Angles wrapped to [-pi, pi)."""
     return (a + np.pi) % (2 * np.pi) - np.pi
+
+
+@dataclass
+class Objects:
+    """Static objects (the obstacle boxes) listed in every car's objects_* params after the cars."""
+
+    xy: np.ndarray  # (m, 2) centre
+    heading: np.ndarray  # (m,) degrees
+    s: np.ndarray  # (m,) arc length from the start line
+    lateral: np.ndarray  # (m,) signed distance from the centre, left positive
 
 
 @dataclass
@@ -111,32 +122,39 @@ class Progress:
         return np.floor(self.best[cars] / self.lap[cars] + 1e-9).astype(int)
 
 
-def _objects(place: Placement, xy: np.ndarray, yaw_deg: np.ndarray, speed: np.ndarray,
-             track_length: float) -> list[dict[str, Any]]:  # fmt: skip
-    """The objects_* keys of every car: the other cars, from pairwise (k, k) arrays."""
+def _objects(place: Placement, xy: np.ndarray, yaw_deg: np.ndarray, speed: np.ndarray, track_length: float,
+             objects: Objects | None) -> list[dict[str, Any]]:  # fmt: skip
+    """The objects_* keys of every car: the other cars, then ``objects``, from (k, k + m) arrays."""
     k = len(xy)
-    if k == 1:
+    s, lateral = place.s, place.lateral
+    if objects is not None and len(objects.xy):
+        xy = np.vstack([xy, objects.xy])
+        yaw_deg = np.concatenate([yaw_deg, objects.heading])
+        speed = np.concatenate([speed, np.zeros(len(objects.xy))])
+        s, lateral = np.concatenate([s, objects.s]), np.concatenate([lateral, objects.lateral])
+    n = len(xy)
+    if n == 1:
         return [{
             "closest_objects": [0, 0], "objects_location": [], "objects_heading": [],
             "objects_speed": [], "objects_distance": [], "objects_left_of_center": [],
             "object_in_camera": False,
         }]  # fmt: skip
-    gap = (place.s[None, :] - place.s[:, None]) % track_length  # [i, j]: how far j is ahead of i
-    rel = (xy[None, :, 0] - xy[:, None, 0]) + 1j * (xy[None, :, 1] - xy[:, None, 1])
-    bearing = (np.angle(rel, deg=True) - yaw_deg[:, None] + 180.0) % 360.0 - 180.0
+    gap = (s[None, :] - s[:k, None]) % track_length  # [i, j]: how far j is ahead of i
+    rel = (xy[None, :, 0] - xy[:k, None, 0]) + 1j * (xy[None, :, 1] - xy[:k, None, 1])
+    bearing = (np.angle(rel, deg=True) - yaw_deg[:k, None] + 180.0) % 360.0 - 180.0
     seen = (abs(rel) < CAMERA_RANGE) & (abs(bearing) < CAMERA_HALF_FOV)
-    self_pair = np.eye(k, dtype=bool)
+    self_pair = np.eye(k, n, dtype=bool)
     seen[self_pair] = False
     ahead = np.where(self_pair, np.inf, gap).argmin(axis=1)
     behind = np.where(self_pair, -np.inf, gap).argmax(axis=1)
     locations = [(x, y) for x, y in xy.tolist()]
     headings, speeds = yaw_deg.tolist(), speed.tolist()
-    distances, lefts = place.s.tolist(), (place.lateral > 0).tolist()
+    distances, lefts = s.tolist(), (lateral > 0).tolist()
     out = []
     for i, (back, front, in_camera) in enumerate(
         zip(behind.tolist(), ahead.tolist(), seen.any(axis=1).tolist(), strict=True)
     ):
-        others = [j for j in range(k) if j != i]
+        others = [j for j in range(n) if j != i]
         out.append({
             # indices into the objects lists, which skip car i
             "closest_objects": [back - (back > i), front - (front > i)],
@@ -158,8 +176,9 @@ def deepracer_params(
     progress: np.ndarray,
     steps: int,
     crashed: np.ndarray,
+    objects: Objects | None = None,
 ) -> list[dict[str, Any]]:
-    """One DeepRacer params dict per car (rows of the arrays), objects = the other rows."""
+    """One DeepRacer params dict per car (rows of the arrays), objects = the other rows and ``objects``."""
     xy, speed, yaw_deg = state.xy, state.speed, np.degrees(state.yaw)
     n = len(track.centre)
     rows = zip(
@@ -168,7 +187,7 @@ def deepracer_params(
         place.all_wheels_on.tolist(), place.any_wheel_on.tolist(), crashed.tolist(),
         strict=True,
     )  # fmt: skip
-    out = _objects(place, xy, yaw_deg, speed, track.length)
+    out = _objects(place, xy, yaw_deg, speed, track.length, objects)
     for params, (pos, heading, v, steer, prog, seg, lat, all_on, any_on, crash) in zip(out, rows, strict=True):
         params.update({
             "all_wheels_on_track": all_on,
@@ -187,6 +206,6 @@ def deepracer_params(
             "closest_waypoints": [seg, (seg + 1) % n],
             "is_offtrack": not any_on,
             "is_crashed": crash,
-            "is_reversed": False,
+            "is_reversed": track.reverse,
         })  # fmt: skip
     return out
