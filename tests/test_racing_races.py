@@ -269,3 +269,21 @@ def test_reverse_direction_drives_the_waypoints_backwards():
     env.world.place(0, 3.0, 0.0, 0.0)  # eastward on the first straight: the file's way is now the wrong way
     statuses = [env.step({"car_0": env.actions.encode(0.0, 1.0)})[4]["car_0"]["status"] for _ in range(15)]
     assert statuses[-1] == "reversed"
+
+
+def test_a_car_waiting_its_penalty_is_driven_through():
+    env = envs.make("racing/multi-car", cars=3, bots=0, off_track="reset", max_steps=100)
+    env.reset(seed=0)
+    for car, s in enumerate((4.0, 2.5, 0.5)):  # in a line on the centre of the first straight
+        env.world.place(car, s, 0.0, 0.0)
+    drivers = {f"car_{i}": PurePursuit(env.actions, speed=v) for i, v in enumerate((1.0, 3.0, 1.0))}
+    statuses = {agent: [] for agent in env.agents}
+    for _ in range(85):
+        *_, infos = env.step({a: drivers[a].act(env, a) for a in env.agents})
+        for agent, info in infos.items():
+            statuses[agent].append(info["status"])
+    crash = statuses["car_1"].index("crashed")  # car_1 runs into car_0 and waits 5 s where it is ...
+    assert statuses["car_1"][crash + 1 :] == ["pause"] * (84 - crash)
+    xs = [info["params"]["x"] for info in (infos["car_1"], infos["car_2"])]
+    assert xs[1] > xs[0] + 0.5  # ... while car_2 drives through it
+    assert set(statuses["car_2"]) == set(statuses["car_0"]) == {"in_progress"}
