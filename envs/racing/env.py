@@ -260,6 +260,7 @@ class RacingEnv(ParallelEnv):
         self.racing: list[int] = []  # car indices on the track: live agents, then bots
         self.params: dict[str, dict[str, Any]] = {}  # latest params of each agent
         self.boxes: Objects | None = None  # the obstacle boxes (object avoidance)
+        self._ghosts: set[int] = set()  # cars passing through the others while they wait
 
     def observation_space(self, agent: str) -> spaces.Space:
         """The (shared, cached) observation space."""
@@ -289,8 +290,7 @@ class RacingEnv(ParallelEnv):
         if not self.n_obstacles:
             return
         gap = self.obstacle_gap / 100 * self.track.length
-        arcs, outer = spread(self.n_obstacles, self.track.length, gap, self.randomize_obstacles,
-                                        self.np_random)  # fmt: skip
+        arcs, outer = spread(self.n_obstacles, self.track.length, gap, self.randomize_obstacles, self.np_random)
         lateral = self.track.lane_offset(arcs, outer)
         xy, heading = self.track.offset_points(arcs, lateral)
         for i, ((x, y), yaw) in enumerate(zip(xy.tolist(), heading.tolist(), strict=True)):
@@ -320,9 +320,8 @@ class RacingEnv(ParallelEnv):
         if seed is not None or not hasattr(self, "np_random"):
             self.np_random = np.random.default_rng(seed)
         self.world.build()
-        for car in getattr(self, "_ghosts", set()):
-            self.world.ghost(car, False)
-        self._ghosts: set[int] = set()
+        for car in list(self._ghosts):
+            self._ghost(car, False)
         self._place_boxes()
         bot_arcs = self.start_positions[self.n_cars :] if self.start_positions is not None else None
         self.bots.reset(self.track.length, self.np_random, bot_arcs)
@@ -348,8 +347,6 @@ class RacingEnv(ParallelEnv):
         self.counters = rules.Counters(self._state.xy[: self.n_cars])
         self._last_lateral = place.lateral[: self.n_cars].copy()
         obs, infos, _ = self._observe(place, np.zeros(n_total, dtype=bool))
-        for agent in self.agents:
-            infos[agent]["status"] = "in_progress"
         return obs, infos
 
     def _bot_poses(self) -> np.ndarray | None:
@@ -395,12 +392,12 @@ class RacingEnv(ParallelEnv):
         )
         finished = np.array([infos[a]["laps"] >= self.laps for a in self.agents], dtype=bool)
         offtrack = ~place.any_wheel_on[:k]
-        causes = np.select([crashed, offtrack, immobilized, reversed_], rules.CAUSES, "")
-        causes[finished | waiting] = ""
+        flags = np.stack([crashed, offtrack, immobilized, reversed_]) & ~(finished | waiting)
+        caused, first = flags.any(axis=0).tolist(), flags.argmax(axis=0).tolist()  # the first in CAUSES' order
         rewards, terminations, truncations = {}, {}, {}
         for i, (agent, p) in enumerate(zip(self.agents, params, strict=True)):
             rewards[agent] = 0.0 if waiting[i] else self.reward_fn(p)
-            cause = str(causes[i])
+            cause = rules.CAUSES[first[i]] if caused[i] else ""
             out = bool(cause) and not self._reset(agent, i, cause, float(last_s[i]), int(hit[i]), place)
             status = cause or ("lap_complete" if finished[i] else "pause" if waiting[i] else "in_progress")
             car = cars[i]
@@ -494,8 +491,10 @@ class RacingEnv(ParallelEnv):
         obs, infos = {}, {}
         for i, agent in enumerate(self.agents):
             obs[agent] = vector[i]
-            infos[agent] = {"params": params[i], "laps": laps[i], "time": time, "resets": dict(self.resets[agent]),
-                            "penalty_s": float(self.penalty_s[self._car_of[agent]])}  # fmt: skip
+            infos[agent] = {
+                "params": params[i], "laps": laps[i], "time": time, "status": "in_progress",
+                "resets": dict(self.resets[agent]), "penalty_s": float(self.penalty_s[self._car_of[agent]]),
+            }  # fmt: skip
             self.params[agent] = params[i]
         return obs, infos, params[:k]
 
