@@ -140,12 +140,12 @@ def test_multi_car_objects_are_the_other_cars():
     for key in ("objects_heading", "objects_speed", "objects_distance",
                 "objects_left_of_center"):  # fmt: skip
         assert len(params[key]) == 2
-    # grid: bot in front at the start line, car_0 1 m behind, car_1 2 m behind
+    # grid: car_0 on the start line, car_1 1 m behind; the bot 2 m ahead (MIN_DISTANCE_BETWEEN_BOT_CARS)
     behind, ahead = params["closest_objects"]
     assert (behind, ahead) == (0, 1)  # objects are [car_1, bot]
     bot_s, car_1_s = params["objects_distance"][ahead], params["objects_distance"][behind]
-    assert min(bot_s, env.track.length - bot_s) < 0.05
-    assert car_1_s == pytest.approx(env.track.length - 2.0, abs=0.05)
+    assert bot_s == pytest.approx(2.0, abs=0.01)
+    assert car_1_s == pytest.approx(env.track.length - 1.0, abs=0.05)
     assert params["object_in_camera"]
 
 

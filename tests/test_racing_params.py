@@ -84,7 +84,7 @@ def test_speed_is_the_commanded_speed_and_measured_speed_the_physics():
     params = infos["car_0"]["params"]
     assert params["speed"] == 3.0  # step 1 from rest: the action's speed ...
     assert 0.2 < params["measured_speed"] < 1.0  # ... not what the car does yet
-    assert env.bot_params[1]["speed"] == 1.2  # a bot's: its set speed
+    assert params["objects_speed"] == [1.2]  # the bot's: its set speed, in a race with bots
 
 
 # -- waypoints, closest_waypoints, track_width, x/y at the front ---------------------------------------------------
@@ -171,16 +171,14 @@ def test_objects_keep_every_car_parked_ones_at_their_parking_spot():
     env = envs.make("racing/multi-car", cars=2, bots=1, bot_speed=1.0)
     env.reset(seed=0)
     go = env.actions.encode(0.0, 1.0)
-    for car in (1, 2):  # car_1, then the bot, put off the track: they are out and parked
-        env.world.place(car, 3.0, -3.0, 0.0)
-        *_, infos = env.step(dict.fromkeys(env.agents, go))
-        assert car not in env.racing
+    env.world.place(1, 3.0, -3.0, 0.0)  # car_1 put off the track: it is out and parked
+    *_, infos = env.step(dict.fromkeys(env.agents, go))
+    assert env.agents == ["car_0"] and env.racing == [0, 2]  # the bot drives on
     for _ in range(3):
         *_, infos = env.step({"car_0": go})
     params = infos["car_0"]["params"]
-    assert env.agents == ["car_0"] and env.racing == [0]
-    parked = [[PARK_DISTANCE + 10 * car, PARK_DISTANCE] for car in (1, 2)]  # physics.World.park
-    assert np.allclose(params["objects_location"], parked, atol=0.01)
+    parked = [PARK_DISTANCE + 10, PARK_DISTANCE]  # physics.World.park
+    assert np.allclose(params["objects_location"], [parked, env.world.state([2]).xy[0]], atol=0.01)
     for key in ("objects_heading", "objects_speed", "objects_distance", "objects_distance_from_center",
                 "objects_left_of_center"):  # fmt: skip
         assert len(params[key]) == 2, key
@@ -191,12 +189,13 @@ def test_multi_car_objects_are_every_other_car_in_car_order():
     env = envs.make("racing/multi-car", cars=2, bots=1)
     _, infos = env.reset(seed=0)
     params = infos["car_0"]["params"]
-    # grid: the bot on the start line, car_0 1 m behind, car_1 2 m behind; car_0's objects: [car_1, bot]
+    # grid: car_0 on the start line, car_1 1 m behind, the bot 2 m past the line (MIN_DISTANCE_BETWEEN_BOT_CARS);
+    # car_0's objects: [car_1, bot]
     assert params["closest_objects"] == [0, 1]
     car_1_s, bot_s = params["objects_distance"]
-    assert min(bot_s, env.track.length - bot_s) < 0.05
-    assert car_1_s == pytest.approx(env.track.length - 2.0, abs=0.05)
-    assert params["object_in_camera"]  # the bot, 0.86 m ahead of car_0's front in the same lane
+    assert bot_s == pytest.approx(2.0, abs=1e-6)
+    assert car_1_s == pytest.approx(env.track.length - 1.0, abs=1e-6)
+    assert params["object_in_camera"]  # the bot, 1.86 m ahead of car_0's front, 3 cm to the left
     assert params["objects_speed"] == [1.5, 1.5]  # with bots: the bots' speed for every object
     heading = math.radians(params["heading"])  # car_0 seen by car_1: its centre, 0.14 m behind its (x, y)
     centre = [params["x"] - 0.14 * math.cos(heading), params["y"] - 0.14 * math.sin(heading)]

@@ -9,10 +9,10 @@ DeepRacer's keys do not carry: ``measured_speed`` and ``race_progress``.
 
 Objects (``objects_*``, ``closest_objects``, ``object_in_camera``): every object of the race but the car itself,
 always the same number in the same order, whatever happens in the race: the cars by index (learning cars
-``car_0``.., then the bots), then the obstacles (``Objects``). A car that finishes, or a bot that crashes or
-leaves the track, is parked and stays in the lists at its parked position (the simulator keeps finished cars in
-its object list at their park position too). A time trial has no objects: empty lists, ``closest_objects``
-[0, 0], ``object_in_camera`` False.
+``car_0``.., then the bots), then the obstacle boxes (``Objects``). A learning car whose episode ends (it
+finishes, or a rule ends it) is parked and stays in the lists at its parked position (the simulator keeps finished
+cars in its object list at their park position too); a car waiting out a penalty stays where it waits. A time
+trial has no objects: empty lists, ``closest_objects`` [0, 0], ``object_in_camera`` False.
 
 ============================  ====================  ======================================  ============================
 key                           meaning               simulator's rule (file)                 ours
@@ -47,10 +47,11 @@ steps                         control steps since   a float counter, 1.0, 2.0, .
                               the episode began     (rollout_agent_ctrl.py
                                                     data_dict['steps'])
 speed                         m/s                   the action's speed as commanded, not    same: the decoded action's
-                                                    measured (utils.py:                     speed (bots: their set
-                                                    json_actions['speed'])                  speed); 0.0 at reset
-steering_angle                degrees, left         the action's steering angle (utils.py)  same; 0.0 at reset
-                              positive
+                                                    measured (utils.py:                     speed; 0.0 at reset and
+                                                    json_actions['speed'])                  while the car waits out a
+                                                                                            penalty
+steering_angle                degrees, left         the action's steering angle (utils.py)  same; 0.0 at reset and while
+                              positive                                                      waiting
 track_width                   m                     distance between the inner and outer    the waypoints' widths
                                                     border points nearest the car's         interpolated along the car's
                                                     centre-line point (utils.py,            segment
@@ -69,8 +70,8 @@ is_left_of_center             bool                  closer to the inner than to 
                                                     border, xor a clockwise track           the driving direction (the
                                                     (utils.py)                              same on tracks centred
                                                                                             between their borders)
-is_reversed                   bool: the race runs   the track's direction setting           the env kwarg ``reverse``
-                              against the waypoint  REVERSE_DIR (track_data.reverse_dir),
+is_reversed                   bool: the race runs   the track's direction setting           same: ``Track.reverse`` (the
+                              against the waypoint  REVERSE_DIR (track_data.reverse_dir),   env kwarg ``reverse``)
                               order                 not the car reversing
 closest_objects               [behind, ahead]       nearest object projection at or         same
                               indices into          behind, and after, the car's on the
@@ -80,9 +81,9 @@ closest_objects               [behind, ahead]       nearest object projection at
 objects_location              list of [x, y], m     every object of the race but the car:   same, in a fixed order: the
                                                     obstacles, bots, other agents, fixed    cars by index (learning
                                                     in number; a finished car stays, at     cars, then bots), then the
-                                                    its parked position                     obstacles; finished and
-                                                    (track_data.object_poses)               crashed cars at their parked
-                                                                                            position
+                                                    its parked position                     obstacles; cars whose
+                                                    (track_data.object_poses)               episode ended at their
+                                                                                            parked position
                                                                                             (physics.PARK_DISTANCE)
 objects_left_of_center        list of bool          inside the polygon between the centre   left of the centre line
                                                     line and the inner border, xor a        (lateral offset > 0)
@@ -110,9 +111,10 @@ objects_heading               list of float         0.0 for every object, unless
 objects_distance_from_center  list of float, m      center_line.distance(object)            same
 objects_distance              list of float, m      arc length from waypoint 0 to the       same
                                                     object's projection on the centre line
-is_crashed                    bool                  the crash reset rule: the car hit an    the car touches a barrier
-                                                    object (rollout_agent_ctrl.py           wall or another car
-                                                    judge_action)
+is_crashed                    bool                  the crash reset rule: the car hit an    same (``rules``): the car
+                                                    object; of two cars, the one behind     touches a box, a barrier
+                                                    (rollout_agent_ctrl.py judge_action,    wall or a car ahead of it
+                                                    crash_reset_rule.py)
 is_offtrack                   bool                  no wheel inside the road polygon        no wheel on the track
                                                     (reset/rules/off_track_reset_rule.py)
 sim_time                      s                     Gazebo's clock, from the simulation's   seconds since the episode
@@ -262,9 +264,9 @@ class Progress:
 class Objects:
     """Every object of a race in the fixed order of the ``objects_*`` lists (m rows).
 
-    The env lists the cars by index (learning cars, then bots; finished and crashed ones at their parked pose),
-    then the obstacles (heading 0, at rest). ``half_size`` is the floor footprint's half length and half width,
-    which the camera test uses.
+    The env lists the cars by index (learning cars, then bots; those whose episode ended at their parked pose),
+    then the obstacle boxes (at rest, along their lane). ``half_size`` is the floor footprint's half length and
+    half width, which the camera test and the render use.
     """
 
     xy: np.ndarray  # (m, 2) centres
@@ -367,12 +369,11 @@ def deepracer_params(
     objects: Objects,
     steps: int,
     bot_speed: float | None = None,
-    reverse: bool = False,
 ) -> list[dict[str, Any]]:
     """One DeepRacer params dict per car (see the module docstring's table), objects = ``objects`` but the car.
 
-    ``bot_speed``: the bots' speed in a race with bots, else None; ``reverse``: the race runs the track
-    against its waypoint order (``track`` is then already reversed).
+    ``bot_speed``: the bots' speed in a race with bots, else None. ``track`` is the track as driven
+    (``Track.reversed()`` in a reverse race).
     """
     place = cars.place
     front_xy, front_s, front_lateral = place.front_xy, place.front_s, place.front_lateral
@@ -404,7 +405,7 @@ def deepracer_params(
             "waypoints": list(track.waypoint_list),
             "closest_waypoints": [seg, seg + 1],
             "is_left_of_center": left,
-            "is_reversed": reverse,
+            "is_reversed": track.reverse,
             "is_crashed": crash,
             "is_offtrack": not any_on,
             "sim_time": time,

@@ -14,6 +14,14 @@ leaving the track is judged by the env, not by a bounce) and, optionally, ``barr
 ``wall_margin`` metres outside the borders (real collisions: hitting one is a crash). Walls follow
 polylines, closed or open (an open track's borders, or barrier stretches).
 
+Bot cars (the last ``n_bots`` cars) are the same racecar with a fixed base: the env moves them along
+their lanes every step (``step(bots)``), as the simulator sets its bot cars' poses; they push the
+learning cars but nothing pushes them; a step moves them in equal parts over its substeps. Obstacles
+are static boxes of the simulator's ``box_obstacle`` size (``models/box_obstacle/model.sdf``: 0.4 m
+x 0.3 m x 0.25 m, centre ``OBSTACLE_Z`` above the ground as ``agent_ctrl/constants.py`` places it).
+``ghost`` lets a car pass through the other cars (the simulator takes a car off the collision list
+while it serves a penalty).
+
 Units: metres, seconds, radians. Control runs at ``CONTROL_HZ`` (DeepRacer's 15 Hz), each
 control step is ``substeps`` fixed physics steps of ``1 / (CONTROL_HZ * substeps)`` seconds.
 """
@@ -44,6 +52,8 @@ RAY_START = 0.30  # rays start this far from the car's centre: outside its own b
 RAY_HEIGHT = 0.08
 WALL_HEIGHT = 0.3
 PARK_DISTANCE = 1000.0  # finished cars wait this far away, out of every ray's range
+BOX_SIZE = (0.4, 0.3, 0.25)  # the simulator's box obstacle: length along its lane, width, height (m)
+OBSTACLE_Z = 0.1  # height of a box's centre, as the simulator spawns it
 
 _DRIVEN = (2, 3)  # rear wheels; the front wheels roll freely
 _FREE = (5, 7)
@@ -73,7 +83,8 @@ def car_urdf() -> str:
 
 
 # World's constructor arguments: all that a pickled World keeps
-_DESCRIPTION = ("curbs", "barriers", "n_cars", "lidar_angles", "lidar_range", "substeps", "solver_iterations")
+_DESCRIPTION = ("curbs", "barriers", "n_cars", "lidar_angles", "lidar_range", "substeps", "solver_iterations",
+                "n_bots", "n_obstacles")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,8 @@ with _silenced(2):  # importing pybullet prints a "pybullet build time: ..." ban
 
 
 class World:
-    """One PyBullet DIRECT client with a ground plane, border walls and ``n_cars`` racecars.
+    """One PyBullet DIRECT client with a ground plane, border walls, ``n_cars`` racecars (the last
+    ``n_bots`` of them fixed-base bot cars) and ``n_obstacles`` boxes (parked until ``place_obstacle``).
 
     ``lidar_angles`` (radians, left of the heading) and ``lidar_range`` (m) define the rays.
 
@@ -131,6 +143,8 @@ class World:
         lidar_range: float,
         substeps: int = 15,
         solver_iterations: int = 10,
+        n_bots: int = 0,
+        n_obstacles: int = 0,
     ) -> None:
         self.lidar_angles, self.lidar_range = lidar_angles, lidar_range
         unit = np.exp(1j * lidar_angles)  # ray directions in the car frame, as complex numbers
@@ -141,10 +155,12 @@ class World:
         self.n_cars = n_cars
         self.substeps = substeps
         self.solver_iterations = solver_iterations
+        self.n_bots, self.n_obstacles = n_bots, n_obstacles
         self.client: bullet_client.BulletClient | None = None
         self.cars: list[int] = []
         self.plane = -1
         self.barrier_ids: list[int] = []
+        self.obstacle_ids: list[int] = []
 
     def build(self) -> None:
         """Connect and load every body (no-op when already built)."""
@@ -167,14 +183,25 @@ class World:
         self.barrier_ids = [self._wall(line) for line in self.barriers]
         urdf = car_urdf()
         for i in range(self.n_cars):
-            car = c.loadURDF(urdf, [PARK_DISTANCE + 10 * i, PARK_DISTANCE, 0.05])
+            fixed = i >= self.n_cars - self.n_bots
+            car = c.loadURDF(urdf, [PARK_DISTANCE + 10 * i, PARK_DISTANCE, 0.05], useFixedBase=fixed)
             c.setJointMotorControlArray(car, _FREE, pb.VELOCITY_CONTROL, forces=[0.0, 0.0])
+            if fixed:  # a bot only needs its shape: no motors, no wheel contacts (as cheap as no bot)
+                joints = list(range(c.getNumJoints(car)))
+                c.setJointMotorControlArray(car, joints, pb.VELOCITY_CONTROL, forces=[0.0] * len(joints))
+                for link in range(-1, len(joints)):
+                    c.setCollisionFilterPair(car, self.plane, link, -1, enableCollision=0)
             for wheel in _WHEELS:
                 c.changeDynamics(car, wheel, lateralFriction=_TYRE_FRICTION)
             for link in range(-1, c.getNumJoints(car)):
                 for curb in curb_ids:
                     c.setCollisionFilterPair(car, curb, link, -1, enableCollision=0)
             self.cars.append(car)
+        box = c.createCollisionShape(pb.GEOM_BOX, halfExtents=[size / 2 for size in BOX_SIZE])
+        self.obstacle_ids = [
+            c.createMultiBody(0, box, basePosition=[PARK_DISTANCE, -PARK_DISTANCE - 10 * i, OBSTACLE_Z])
+            for i in range(self.n_obstacles)
+        ]
 
     def _wall(self, line: Polyline) -> int:
         """A static vertical triangle-mesh wall along ``line``."""
@@ -202,6 +229,37 @@ class World:
             c.resetJointState(body, joint, 0.0, 0.0)
         self.control(car, 0.0, 0.0)
 
+    def set_bots(self, poses: np.ndarray) -> None:
+        """Put the bot cars (the last ``n_bots``) at ``poses`` (n_bots, 3): centre x, y and heading."""
+        self._bot_poses = np.array(poses, dtype=float).reshape(self.n_bots, 3)
+        self._pose_bots(self._bot_poses)
+
+    def _pose_bots(self, poses: np.ndarray) -> None:
+        assert self.client is not None
+        reset, first = self.client.resetBasePositionAndOrientation, self.n_cars - self.n_bots
+        for body, (x, y, yaw) in zip(self.cars[first:], poses.tolist(), strict=True):
+            base = (x - CENTRE_OFFSET * math.cos(yaw), y - CENTRE_OFFSET * math.sin(yaw), 0.001)
+            reset(body, base, (0.0, 0.0, math.sin(yaw / 2), math.cos(yaw / 2)))
+
+    def place_obstacle(self, i: int, x: float, y: float, yaw: float) -> None:
+        """Put box ``i`` with its centre at (x, y), its length along ``yaw``."""
+        assert self.client is not None
+        c = self.client
+        yaw_quaternion = c.getQuaternionFromEuler((0, 0, yaw))
+        c.resetBasePositionAndOrientation(self.obstacle_ids[i], (x, y, OBSTACLE_Z), yaw_quaternion)
+
+    def ghost(self, car: int, on: bool) -> None:
+        """``on``: car ``car`` passes through every other car (it still stands on the ground, hits walls
+        and boxes, and rays still see it); off: it collides with them again."""
+        assert self.client is not None
+        c, body = self.client, self.cars[car]
+        links = range(-1, c.getNumJoints(body))
+        for other in self.cars:
+            if other != body:
+                for a in links:
+                    for b in links:
+                        c.setCollisionFilterPair(body, other, a, b, enableCollision=int(not on))
+
     def park(self, car: int) -> None:
         """Move a finished car far away and stop it, so it affects no one."""
         self.place(car, PARK_DISTANCE + 10 * car, PARK_DISTANCE, 0.0)
@@ -213,11 +271,21 @@ class World:
                      forces=[_WHEEL_FORCE, _WHEEL_FORCE])  # fmt: skip
         self._motors(body, _STEERING, pb.POSITION_CONTROL, targetPositions=[steering, steering])
 
-    def step(self) -> None:
-        """Advance one control step (``substeps`` physics steps)."""
+    def step(self, bots: np.ndarray | None = None) -> None:
+        """Advance one control step (``substeps`` physics steps); ``bots`` (n_bots, 3): the bot cars' poses
+        at its end, reached in equal parts, one each substep (a bot pushes a car it drives into; a
+        whole step's jump would bury it in the car)."""
         step = self._step
-        for _ in range(self.substeps):
+        if bots is None or not self.n_bots:
+            for _ in range(self.substeps):
+                step()
+            return
+        start, delta = self._bot_poses, bots - self._bot_poses
+        delta[:, 2] = (delta[:, 2] + np.pi) % (2 * np.pi) - np.pi
+        for j in range(1, self.substeps + 1):
+            self._pose_bots(start + delta * (j / self.substeps))
             step()
+        self._bot_poses = np.array(bots, dtype=float)
 
     def state(self, cars: list[int]) -> CarState:
         """Centre position, heading and forward speed of the cars with the given indices."""
@@ -254,11 +322,15 @@ class World:
         fraction = np.array([hit[2] for hit in hits]).reshape(k, r)
         return RAY_START + fraction * (self.lidar_range - RAY_START)
 
-    def crashed(self, car: int) -> bool:
-        """True when the car touches anything but the ground (a barrier wall or another car)."""
+    def touching(self, car: int) -> set[int]:
+        """Bodies (ids) the car touches besides the ground: barrier walls, boxes, other cars."""
         assert self.client is not None
         plane = self.plane
-        return any(contact[2] != plane for contact in self._contacts(self.cars[car]))
+        return {contact[2] for contact in self._contacts(self.cars[car]) if contact[2] != plane}
+
+    def crashed(self, car: int) -> bool:
+        """True when the car touches anything but the ground (a barrier wall, a box or another car)."""
+        return bool(self.touching(car))
 
     def camera(self, car: int, xy: np.ndarray, yaw: float, width: int, height: int) -> np.ndarray:
         """Grey-scale image in [0, 1], shape (height, width), from the car's front camera."""
@@ -279,6 +351,7 @@ class World:
         self.client = None
         self.cars = []
         self.barrier_ids = []
+        self.obstacle_ids = []
 
     def __getstate__(self) -> dict:
         """Pickle the description only; a copy reconnects lazily in ``build()``."""

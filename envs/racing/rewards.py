@@ -7,8 +7,8 @@ a callable, and returns a ``CheckedReward`` that turns any failure of the user's
 
 As in DeepRacer's simulator (simapp agent_ctrl/rollout_agent_ctrl.py ``_judge_action_at_run_phase``), every reward
 function gets a deep copy of ``params`` on every call, so nothing it does to the dict (a ``del params['waypoints']``)
-reaches the env or its other readers (the bots' driver, ``PurePursuit``); and a reward outside [-1e5, 1e5], like a
-non-finite one, stops the run with an error naming the reward.
+reaches the env or its other readers (a ``PurePursuit`` policy reading ``env.params``); and a reward outside
+[-1e5, 1e5], like a non-finite one, stops the run with an error naming the reward.
 
 A reward file is code and runs with the user's rights (as in DeepRacer): trusted by design. It is bounded,
 not sandboxed: its import and each call stop after ``timeout_s`` seconds (in a process's main thread).
