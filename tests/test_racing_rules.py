@@ -112,6 +112,13 @@ def test_progress_ignores_zig_zag_and_reverse_laps():
     assert progress.laps(car)[0] == 1
 
 
+def test_a_completed_lap_is_exactly_100_percent():
+    progress, car = Progress(1.0, np.array([0.0]), laps=1), np.array([0])
+    for k in range(1, 8):  # seven steps of 1/7 m add up to 0.99999999999999978
+        progress.update(car, np.array([k / 7 % 1.0]))
+    assert progress.laps(car)[0] == 1 and progress.percent(car)[0] == 100.0
+
+
 def test_bots_drive_and_are_not_agents():
     env = envs.make("racing/multi-car", cars=1, bots=2, bot_speed=1.0, max_steps=30)
     env.reset(seed=0)

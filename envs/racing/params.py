@@ -245,8 +245,10 @@ class Progress:
         self._lap_percent[cars] = np.where(after > before, 100.0, 100.0 * into_lap / self.lap[cars])
 
     def percent(self, cars: np.ndarray) -> np.ndarray:
-        """Progress of the race (all laps), 0-100: the furthest point reached."""
-        return np.minimum(100.0 * self.best[cars] / self.race[cars], 100.0)
+        """Progress of the race (all laps), 0-100: the furthest point reached; exactly 100 once ``laps``
+        counts the race complete."""
+        fraction = self.best[cars] / self.race[cars]
+        return np.where(fraction + 1e-9 >= 1.0, 100.0, 100.0 * fraction)
 
     def lap_percent(self, cars: np.ndarray) -> np.ndarray:
         """DeepRacer's ``progress``: percent of the current lap, below 0 behind the car's start, 100 on a lap's
