@@ -11,12 +11,17 @@ import envs
 from envs.racing import PurePursuit, shipped_tracks, single_car
 from envs.racing.params import FRONT_OFFSET, Progress
 
+# DeepRacer's car (tyres mu 0.5, four wheels driven at one speed) runs wide under pure pursuit in
+# the hairpin's 1.2 m bends at 2 m/s (its front 0.43 m off the centre, a wheel off); 0.14 m at 1.5
+PURSUIT_SPEED = {"hairpin": 1.5}
+
 
 @pytest.mark.parametrize("track", shipped_tracks())
 def test_pure_pursuit_completes_a_lap_on_every_track(track):
     env = single_car(track=track, action_space="continuous", max_steps=2000)
     env.reset(seed=0)
-    driver = PurePursuit(env.actions, speed=2.0)
+    speed = PURSUIT_SPEED.get(track, 2.0)
+    driver = PurePursuit(env.actions, speed=speed)
     steps = 0
     while env.agents:
         _, _, terminations, truncations, infos = env.step({"car_0": driver.act(env, "car_0")})
@@ -26,7 +31,7 @@ def test_pure_pursuit_completes_a_lap_on_every_track(track):
     assert terminations["car_0"] and not truncations["car_0"]
     assert infos["car_0"]["laps"] == 1 and params["progress"] == 100.0
     lap_time = infos["car_0"]["time"]
-    assert 0.9 * env.track.length / 2.0 < lap_time < 1.2 * env.track.length / 2.0
+    assert 0.9 * env.track.length / speed < lap_time < 1.2 * env.track.length / speed
 
 
 def test_pure_pursuit_on_the_discrete_grid():
