@@ -25,11 +25,12 @@ def board(capsys, *args):
 
 
 def test_lap_time_of_a_bot_and_ranking(capsys):
-    rows = board(capsys, "--track", "oval", "--entry", "slow=bot:pure-pursuit@1", "--entry", "bot:pure-pursuit@3",
+    # 2 m/s: DeepRacer's car does not hold the oval's 2 m bends at 3 m/s (4.5 m/s^2; its tyres give about 3.5)
+    rows = board(capsys, "--track", "oval", "--entry", "slow=bot:pure-pursuit@1", "--entry", "bot:pure-pursuit@2",
                  "--trials", "1", "--laps", "1")  # fmt: skip
-    assert [r["entry"] for r in rows] == ["pure-pursuit@3", "slow"] and [r["rank"] for r in rows] == [1, 2]
+    assert [r["entry"] for r in rows] == ["pure-pursuit@2", "slow"] and [r["rank"] for r in rows] == [1, 2]
     length = envs.make("racing/single-car", track="oval").track.length  # 24.6 m
-    for row, speed in zip(rows, (3.0, 1.0), strict=True):
+    for row, speed in zip(rows, (2.0, 1.0), strict=True):
         assert row["laps"] == 1 and row["offtrack"] == row["crashes"] == 0 and row["penalty_s"] == 0
         assert row["best_lap_s"] == row["total_time_s"]  # one lap, no penalty
         # about length / speed: the bot cuts the corners a little, and accelerates from rest
@@ -89,9 +90,9 @@ def test_bad_input_is_one_clear_line(capsys, tmp_path):
 
 def test_head_to_head_and_head_to_bot_races(capsys):
     rows = board(capsys, "--track", "oval", "--race", "head-to-head", "--entry", "bot:pure-pursuit@1",
-                 "--entry", "bot:pure-pursuit@3", "--trials", "1", "--laps", "1")  # fmt: skip
+                 "--entry", "bot:pure-pursuit@2", "--trials", "1", "--laps", "1")  # fmt: skip
     fast, slow = rows  # one race: the fast car runs into the slow one ahead of it; both are reset once
-    assert (fast["entry"], slow["entry"]) == ("pure-pursuit@3", "pure-pursuit@1")
+    assert (fast["entry"], slow["entry"]) == ("pure-pursuit@2", "pure-pursuit@1")
     assert fast["laps"] == slow["laps"] == 1 and fast["crashes"] == slow["crashes"] == 1
     assert fast["total_time_s"] == pytest.approx(fast["best_lap_s"] + PENALTY_S)
     rows = board(capsys, "--track", "oval", "--race", "head-to-bot", "--bots", "1", "--entry", "bot:pure-pursuit@2",
