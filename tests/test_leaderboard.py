@@ -25,11 +25,12 @@ def board(capsys, *args):
 
 
 def test_lap_time_of_a_bot_and_ranking(capsys):
-    rows = board(capsys, "--track", "oval", "--entry", "slow=bot:pure-pursuit@1", "--entry", "bot:pure-pursuit@3",
+    # 2 m/s: DeepRacer's car does not hold the oval's 2 m bends at 3 m/s (4.5 m/s^2; its tyres give about 3.5)
+    rows = board(capsys, "--track", "oval", "--entry", "slow=bot:pure-pursuit@1", "--entry", "bot:pure-pursuit@2",
                  "--trials", "1", "--laps", "1")  # fmt: skip
-    assert [r["entry"] for r in rows] == ["pure-pursuit@3", "slow"] and [r["rank"] for r in rows] == [1, 2]
+    assert [r["entry"] for r in rows] == ["pure-pursuit@2", "slow"] and [r["rank"] for r in rows] == [1, 2]
     length = envs.make("racing/single-car", track="oval").track.length  # 24.6 m
-    for row, speed in zip(rows, (3.0, 1.0), strict=True):
+    for row, speed in zip(rows, (2.0, 1.0), strict=True):
         assert row["laps"] == 1 and row["offtrack"] == row["crashes"] == 0 and row["penalty_s"] == 0
         assert row["best_lap_s"] == row["total_time_s"]  # one lap, no penalty
         # about length / speed: the bot cuts the corners a little, and accelerates from rest
@@ -90,9 +91,10 @@ def test_bad_input_is_one_clear_line(capsys, tmp_path):
 
 
 def test_head_to_model_object_avoidance_and_head_to_bot_races(capsys):
+    # 2 m/s: DeepRacer's car does not hold the oval's 2 m bends at 3 m/s (4.5 m/s^2; its tyres give about 3.5)
     rows = board(capsys, "--track", "oval", "--race", "head-to-model", "--entry", "bot:pure-pursuit@1",
-                 "--entry", "bot:pure-pursuit@3", "--trials", "1", "--laps", "1")  # fmt: skip
-    fast, slow = (next(r for r in rows if r["entry"] == f"pure-pursuit@{v}") for v in (3, 1))
+                 "--entry", "bot:pure-pursuit@2", "--trials", "1", "--laps", "1")  # fmt: skip
+    fast, slow = (next(r for r in rows if r["entry"] == f"pure-pursuit@{v}") for v in (2, 1))
     # one race, both on the centre line: the fast car starts behind the slow one and runs into it each time it
     # catches up; only the car behind crashes (the simulator's rule), so the slow one never does
     assert fast["laps"] == slow["laps"] == 1 and fast["crashes"] >= 1 and slow["crashes"] == 0

@@ -89,7 +89,7 @@ objects_left_of_center        list of bool          inside the polygon between t
                                                     line and the inner border, xor a        (lateral offset > 0)
                                                     clockwise track
 object_in_camera              bool                  the next object (closest_objects[1])    same frustum; footprints:
-                                                    is in the car's camera frustum: its     cars 0.46 x 0.30 m,
+                                                    is in the car's camera frustum: its     cars 0.32 x 0.20 m,
                                                     floor footprint's corners or its        obstacles their own; all on
                                                     centre (track_data.get_objects_in_came  the floor
                                                     ra_frustums, cameras/frustum.py:
@@ -247,8 +247,10 @@ class Progress:
         self._lap_percent[cars] = np.where(after > before, 100.0, 100.0 * into_lap / self.lap[cars])
 
     def percent(self, cars: np.ndarray) -> np.ndarray:
-        """Progress of the race (all laps), 0-100: the furthest point reached."""
-        return np.minimum(100.0 * self.best[cars] / self.race[cars], 100.0)
+        """Progress of the race (all laps), 0-100: the furthest point reached; exactly 100 once ``laps``
+        counts the race complete."""
+        fraction = self.best[cars] / self.race[cars]
+        return np.where(fraction + 1e-9 >= 1.0, 100.0, 100.0 * fraction)
 
     def lap_percent(self, cars: np.ndarray) -> np.ndarray:
         """DeepRacer's ``progress``: percent of the current lap, below 0 behind the car's start, 100 on a lap's
