@@ -11,7 +11,16 @@ import envs
 from envs.errors import EnvKwargError
 from envs.racing import PurePursuit, single_car
 from envs.racing import params as params_module
-from envs.racing.params import DEEPRACER_KEYS, PARAM_KEYS, Cars, Objects, Progress, deepracer_params, place_on_track
+from envs.racing.params import (
+    DEEPRACER_KEYS,
+    PARAM_KEYS,
+    Cars,
+    Objects,
+    Progress,
+    copy_deepracer_params,
+    deepracer_params,
+    place_on_track,
+)
 from envs.racing.physics import PARK_DISTANCE, CarState
 from envs.racing.rewards import copy_params, load_reward
 from envs.racing.tracks import Track, load_track
@@ -229,23 +238,46 @@ def test_reverse_must_be_a_bool():
 # -- the reward's copy --------------------------------------------------------------------------------------------
 
 
-def test_copy_params_is_a_deep_copy():
-    env = envs.make("racing/multi-car", cars=2, bots=1)
+def _mutable(value):
+    """Every dict and list inside ``value``, itself included."""
+    if isinstance(value, dict | list):
+        yield value
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _mutable(item)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"cars": 2, "bots": 1}, {"race_type": "object_avoidance"}, {"cars": 3, "bots": 0}, {}],
+)
+def test_copy_params_and_the_envs_copy_are_exact_deep_copies(kwargs):
+    env = envs.make("racing/multi-car", **kwargs) if "bots" in kwargs else single_car(**kwargs)
     _, infos = env.reset(seed=0)
     params = infos["car_0"]["params"]
-    copied = copy_params(params)
-    assert copied == params
-
-    def mutable(value):
-        if isinstance(value, dict | list):
-            yield value
-            for item in value.values() if isinstance(value, dict) else value:
-                yield from mutable(item)
-
-    originals = {id(v) for v in mutable(params)}
-    assert not originals & {id(v) for v in mutable(copied)}
+    originals = {id(v) for v in _mutable(params)}
+    for copy in (copy_params, copy_deepracer_params):  # the general one, and the env's for the dicts it builds
+        copied = copy(params)
+        assert copied == params and list(copied) == list(params)
+        assert [type(v) for v in copied.values()] == [type(v) for v in params.values()]
+        assert not originals & {id(v) for v in _mutable(copied)}
+    # the env's copy knows one list of lists; any other list holds numbers, bools or tuples
+    nested = {key for key, value in params.items() if isinstance(value, list) and value and isinstance(value[0], list)}
+    assert nested <= {"objects_location"}
     odd = {"a": [(1.0, [2.0])], "b": [[1, "x"], None]}  # a list inside a tuple is copied too
     assert copy_params(odd) == odd and copy_params(odd)["a"][0][1] is not odd["a"][0][1]
+
+
+def test_the_envs_known_projections_are_the_tracks():
+    env = envs.make("racing/multi-car", cars=3, bots=1, race_type="head_to_bot", max_steps=50)
+    env.reset(seed=0)
+    for _ in range(20):  # the cars' centres, projected once in place_on_track, and the boxes' at reset
+        env.step({agent: env.actions.encode(5.0, 2.0) for agent in env.agents})
+        _, s, lateral = env.track.project(env._cars.xy)
+        assert (env._cars.s == s).all() and (env._cars.lateral == lateral).all()
+    boxes = envs.make("racing/single-car", race_type="object_avoidance")
+    boxes.reset(seed=0)
+    _, s, lateral = boxes.track.project(boxes.obstacles.xy)
+    assert (boxes.obstacles.s == s).all() and (boxes.obstacles.lateral == lateral).all()
 
 
 def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots():

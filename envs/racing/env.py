@@ -92,6 +92,7 @@ progress are the measured ones (params ``measured_speed``, ``race_progress``), n
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import fields
 from typing import Any
@@ -104,7 +105,15 @@ from envs.errors import EnvKwargError, check_number
 from envs.racing import rules
 from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
 from envs.racing.bots import LaneBots, spread
-from envs.racing.params import Cars, Objects, Placement, Progress, deepracer_params, place_on_track
+from envs.racing.params import (
+    Cars,
+    Objects,
+    Placement,
+    Progress,
+    copy_deepracer_params,
+    deepracer_params,
+    place_on_track,
+)
 from envs.racing.physics import BOX_SIZE, CAR_LENGTH, CAR_WIDTH, CONTROL_HZ, CarState, World
 from envs.racing.rewards import REWARD_TIMEOUT_S, RewardFn, load_reward
 from envs.racing.tracks import WALLS, Track, load_track
@@ -114,6 +123,7 @@ DEFAULT_CAMERA = (32, 24)
 DEFAULT_OBSTACLES = 3
 CAR_HALF_SIZE = (CAR_LENGTH / 2, CAR_WIDTH / 2)  # floor footprints, for object_in_camera
 BOX_HALF_SIZE = (BOX_SIZE[0] / 2, BOX_SIZE[1] / 2)
+_NO_LATERAL = np.zeros(0)  # the bots' lateral offsets in a race without bots (read only)
 HIT_CAR, HIT_WALL = -2, -1  # what a crashed car hit, besides a box (its index)
 # speed, steering, heading error, lateral / half width, progress -> the observation's scale
 _SCALAR_SCALE = np.array([1 / MAX_SPEED, 1 / MAX_STEERING, 1 / np.pi, 1.0, 1 / 100])
@@ -267,9 +277,12 @@ class RacingEnv(ParallelEnv):
         obs_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
         self.observation_spaces = dict.fromkeys(self.possible_agents, obs_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, self.actions.space)
-        self._low, self._high = obs_space.low, obs_space.high
+        self._low, self._high = obs_space.low.astype(float), obs_space.high.astype(float)
+        self._every_car = list(range(cars + bots))
+        self._car_half_sizes = np.tile(CAR_HALF_SIZE, (cars + bots, 1))
         self.agents: list[str] = []
         self.racing: list[int] = []  # car indices on the track: live agents, then bots
+        self._racing = np.zeros(0, dtype=int)  # the same, as an array
         self.params: dict[str, dict[str, Any]] = {}  # latest params of each agent
         self.obstacles = Objects.none()  # the boxes (object avoidance), after the cars in the objects_* lists
         self.box_s, self.box_lateral = np.zeros(0), np.zeros(0)  # their arc lengths and lane offsets
@@ -309,6 +322,7 @@ class RacingEnv(ParallelEnv):
         for i, ((x, y), yaw) in enumerate(zip(xy.tolist(), heading.tolist(), strict=True)):
             self.world.place_obstacle(i, x, y, yaw)
         self.obstacles = Objects(xy, heading, np.tile(BOX_HALF_SIZE, (self.n_obstacles, 1)))
+        self.obstacles.projection(self.track)  # they stand still: projected once
         self.box_s, self.box_lateral = arcs, lateral
 
     def _place_cars(self, arcs: np.ndarray) -> None:
@@ -346,7 +360,7 @@ class RacingEnv(ParallelEnv):
         self.agents = list(self.possible_agents)
         self.resets = {agent: dict.fromkeys(rules.RESET_KEYS.values(), 0) for agent in self.agents}
         n_total = self.n_cars + self.n_bots
-        self.racing = list(range(n_total))
+        self._set_racing(list(range(n_total)))
         self._body_car = {body: car for car, body in enumerate(self.world.cars)}
         self._box_index = {body: i for i, body in enumerate(self.world.obstacle_ids)}
         self.steering = np.zeros(n_total)  # commanded, degrees
@@ -357,33 +371,49 @@ class RacingEnv(ParallelEnv):
         self.penalty_s = np.zeros(self.n_cars)
         self.progress = Progress(self.track.length, np.concatenate([arcs, self.bots.arcs % self.track.length]),
                                  self.laps, self.track.closed)  # fmt: skip
-        place = place_on_track(self.track, *self._poses())
+        place = self._place()
         self.counters = rules.Counters(self._state.xy[: self.n_cars])
         self._last_lateral = place.lateral[: self.n_cars].copy()
         obs, infos, _ = self._observe(place, np.zeros(self.n_cars, dtype=bool))
+        for agent, info in infos.items():
+            info.update(status="in_progress", resets=dict(self.resets[agent]), penalty_s=0.0)
         return obs, infos
+
+    def _set_racing(self, racing: list[int]) -> None:
+        self.racing, self._racing = racing, np.array(racing, dtype=int)
+        self._racing_row = {car: r for r, car in enumerate(racing)}  # each racing car's row
 
     def _bot_poses(self) -> np.ndarray | None:
         """The bot cars' poses now (n_bots, 3): x, y, heading (``LaneBots.poses``); None without bots."""
         if not self.n_bots:
-            self._bot_lateral = np.zeros(0)
+            self._bot_lateral = _NO_LATERAL
             return None
         xy, heading, self._bot_lateral = self.bots.poses(self.track)
         return np.column_stack([xy, heading])
 
     def _poses(self) -> tuple[np.ndarray, np.ndarray]:
         """Centres and yaws of the racing cars; keeps their ``_state`` and every car's pose (``_cars``)."""
-        every = self.world.state(list(range(self.n_cars + self.n_bots)))
-        self._cars = Objects(every.xy, every.yaw, np.tile(CAR_HALF_SIZE, (len(every.xy), 1)))
-        racing = np.array(self.racing, dtype=int)
-        self._state = CarState(every.xy[racing], every.yaw[racing], every.speed[racing])
-        return self._state.xy, self._state.yaw
+        every = self.world.state(self._every_car)
+        self._cars = Objects(every.xy, every.yaw, self._car_half_sizes)
+        racing = self._racing
+        if len(racing) < len(every.yaw):
+            every = CarState(every.xy[racing], every.yaw[racing], every.speed[racing])
+        self._state = every
+        return every.xy, every.yaw
+
+    def _place(self) -> Placement:
+        """The racing cars on the track (``place_on_track``), from every car's pose (``_poses``)."""
+        place = place_on_track(self.track, *self._poses())
+        if len(self._racing) == len(self._every_car):  # every car races: their centres' projection is known
+            self._cars.s, self._cars.lateral = place.s, place.lateral
+        return place
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Apply one action per live agent for 1/15 s (a waiting car stays put); bots move themselves."""
         cars = np.array([self._car_of[a] for a in self.agents], dtype=int)
         waiting = self.hold[cars] > 0
-        for agent, car, wait in zip(self.agents, cars.tolist(), waiting.tolist(), strict=True):
+        wait_list = waiting.tolist()
+        for agent, car, wait in zip(self.agents, cars.tolist(), wait_list, strict=True):
             if wait:
                 self.steering[car] = self.command_speed[car] = 0.0
                 self.world.place(car, *self.hold_pose[car])
@@ -391,50 +421,52 @@ class RacingEnv(ParallelEnv):
             steer, speed = self.actions.decode(actions[agent])
             self.steering[car], self.command_speed[car] = steer, speed
             self.world.control(car, math.radians(steer), speed)
-        self.bots.step()
+        if self.n_bots:
+            self.bots.step()
         self.world.step(self._bot_poses())
         self.steps += 1
-        self.hold[cars] -= waiting
-        for car in cars[waiting & (self.hold[cars] == 0)].tolist():  # its wait is over
-            self._ghost(car, False)
+        if any(wait_list):
+            self.hold[cars] -= waiting
+            for car in cars[waiting & (self.hold[cars] == 0)].tolist():  # its wait is over
+                self._ghost(car, False)
 
-        last_s, last_travelled = self.progress.last_s[cars], self.progress.travelled[cars]
-        place = place_on_track(self.track, *self._poses())
-        crashed, hit = self._crashes(place, waiting)
+        place = self._place()
+        crashed, hit = self._crashes(place, wait_list)
         obs, infos, params = self._observe(place, crashed)
         k = len(cars)
-        immobilized, reversed_ = self.counters.update(
-            cars, self._state.xy[:k], self.progress.travelled[cars] - last_travelled, ~waiting
-        )
-        finished = np.array([infos[a]["laps"] >= self.laps for a in self.agents], dtype=bool)
-        offtrack = ~place.any_wheel_on[:k]
-        flags = np.stack([crashed, offtrack, immobilized, reversed_]) & ~(finished | waiting)
-        caused, first = flags.any(axis=0).tolist(), flags.argmax(axis=0).tolist()  # the first in CAUSES' order
+        last_s = self.progress.previous_s[:k].tolist()  # the front points' arc lengths the step before
+        immobilized, reversed_ = self.counters.update(cars, self._state.xy[:k], self.progress.gained[:k], ~waiting)
+        finished = self.progress.laps(cars) >= self.laps
+        flags = np.array([crashed, ~place.any_wheel_on[:k], immobilized, reversed_]) & ~(finished | waiting)
+        causes = [""] * k  # each agent's first cause in CAUSES' order
+        if flags.any():
+            first, caused = flags.argmax(axis=0).tolist(), flags.any(axis=0).tolist()
+            causes = [rules.CAUSES[j] if any_ else "" for j, any_ in zip(first, caused, strict=True)]
         rewards, terminations, truncations = {}, {}, {}
-        for i, (agent, p) in enumerate(zip(self.agents, params, strict=True)):
-            rewards[agent] = 0.0 if waiting[i] else self.reward_fn(p)
-            cause = rules.CAUSES[first[i]] if caused[i] else ""
-            out = bool(cause) and not self._reset(agent, i, cause, float(last_s[i]), int(hit[i]), place)
-            status = cause or ("lap_complete" if finished[i] else "pause" if waiting[i] else "in_progress")
-            car = cars[i]
+        truncated = self.steps >= self.max_steps
+        for i, (agent, p, car, wait, done, cause) in enumerate(
+            zip(self.agents, params, cars.tolist(), wait_list, finished.tolist(), causes, strict=True)
+        ):
+            rewards[agent] = 0.0 if wait else self.reward_fn(p, copy_deepracer_params)
+            out = bool(cause) and not self._reset(agent, i, cause, last_s[i], hit[i], place)
+            status = cause or ("lap_complete" if done else "pause" if wait else "in_progress")
             infos[agent].update(status=status, resets=dict(self.resets[agent]), penalty_s=float(self.penalty_s[car]))
-            terminations[agent] = out or bool(finished[i])
-            truncations[agent] = self.steps >= self.max_steps
+            terminations[agent] = out or done
+            truncations[agent] = truncated
         self._last_lateral[cars] = place.lateral[:k]
-        self._retire([a for a in self.agents if terminations[a] or truncations[a]])
+        ended = [a for a in self.agents if terminations[a] or truncations[a]]
+        if ended:
+            self._retire(ended)
         return obs, rewards, terminations, truncations, infos
 
-    def _crashes(self, place: Placement, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which live agents crashed and into what (a box's index, ``HIT_WALL`` or ``HIT_CAR``); holds the
-        bots when one ran into a learning car from behind (``rules`` module docstring)."""
+    def _crashes(self, place: Placement, waiting: list[bool]) -> tuple[np.ndarray, list[int]]:
+        """Which live agents crashed (bool array) and into what (a box's index, ``HIT_WALL`` or ``HIT_CAR``); holds
+        the bots when one ran into a learning car from behind (``rules`` module docstring)."""
         k = len(waiting)
-        crashed, hit = np.zeros(k, dtype=bool), np.full(k, HIT_CAR)
-        row = {car: r for r, car in enumerate(self.racing)}
-        for i, car in enumerate(self.racing[:k]):
-            if waiting[i]:
-                continue
-            for body in self.world.touching(car):
-                other = row.get(self._body_car.get(body, -1))
+        crashed, hit = [False] * k, [HIT_CAR] * k
+        for i, (car, wait) in enumerate(zip(self.racing, waiting, strict=False)):
+            for body in () if wait else self.world.touching(car):
+                other = self._racing_row.get(self._body_car.get(body, -1))
                 if body in self._box_index:
                     crashed[i], hit[i] = True, self._box_index[body]
                 elif other is None:  # a barrier wall
@@ -443,7 +475,7 @@ class RacingEnv(ParallelEnv):
                     crashed[i] = True
                 elif self.racing[other] >= self.n_cars:
                     self.bots.hold()
-        return crashed, hit
+        return np.array(crashed), hit
 
     def _reset(self, agent: str, i: int, cause: str, last_s: float, hit: int, place: Placement) -> bool:
         """Reset agent ``agent`` (row ``i``) for ``cause`` where the race allows (``rules``); False when its
@@ -479,43 +511,36 @@ class RacingEnv(ParallelEnv):
         for car in cars:
             self.world.park(car)
         self.agents = [a for a in self.agents if a not in agents]
-        self.racing = [car for car in self.racing if car not in cars]
-        if not self.agents:
-            self.racing = []
+        self._set_racing([car for car in self.racing if car not in cars] if self.agents else [])
 
     def _observe(self, place: Placement, crashed: np.ndarray) -> tuple[dict, dict, list]:
         """Update progress (of every racing car); observations, infos and params of the live agents (``crashed``:
         one per agent)."""
-        state, racing, k = self._state, np.array(self.racing, dtype=int), len(self.agents)
+        state, racing, k = self._state, self._racing, len(self.agents)
         self.progress.update(racing, place.front_s)
-        steering, percent = self.steering[racing], self.progress.percent(racing)
-        agents = racing[:k]
-        cars = Cars(agents, _rows(state, k), _rows(place, k), steering[:k], self.command_speed[agents],
-                    self.progress.lap_percent(agents), percent[:k], crashed)  # fmt: skip
+        agents, steering, percent = racing[:k], self.steering[racing[:k]], self.progress.percent(racing[:k])
+        cars = Cars(agents, _rows(state, k), _rows(place, k), steering, self.command_speed[agents],
+                    self.progress.lap_percent(agents), percent, crashed)  # fmt: skip
         params = deepracer_params(self.track, cars, self._cars + self.obstacles, self.steps, self.object_speed)
-        scalars = np.stack([state.speed, steering, place.heading_error, place.lateral / place.half_width, percent])
-        parts = [
-            self.world.lidar(state.xy[:k], state.yaw[:k]) / self.lidar_range,
-            scalars[:, :k].T * _SCALAR_SCALE,
-        ]
+        r = len(self.lidar_angles)
+        vector = np.empty((k, len(self._low)))  # lidar, the scalars, the camera's pixels; clipped to the space
+        np.divide(self.world.lidar(state.xy[:k], state.yaw[:k]), self.lidar_range, out=vector[:, :r])
+        scalars = np.array([cars.state.speed, steering, cars.place.heading_error,
+                            cars.place.lateral / cars.place.half_width, percent])  # fmt: skip
+        np.multiply(scalars.T, _SCALAR_SCALE, out=vector[:, r : r + len(_SCALAR_SCALE)])
         if self.camera_size:
-            parts.append(
-                [
-                    self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
-                    for i, car in enumerate(self.racing[:k])
-                ]
-            )
-        vector = np.minimum(np.maximum(np.hstack(parts), self._low), self._high)
-        vector = vector.astype(np.float32)
-        laps = self.progress.laps(racing[:k]).tolist()
+            vector[:, r + len(_SCALAR_SCALE) :] = [
+                self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
+                for i, car in enumerate(self.racing[:k])
+            ]
+        np.maximum(vector, self._low, out=vector)
+        vector = np.minimum(vector, self._high, out=vector).astype(np.float32)
+        laps = self.progress.laps(agents).tolist()
         time = self.steps / CONTROL_HZ
         obs, infos = {}, {}
         for i, agent in enumerate(self.agents):
             obs[agent] = vector[i]
-            infos[agent] = {
-                "params": params[i], "laps": laps[i], "time": time, "status": "in_progress",
-                "resets": dict(self.resets[agent]), "penalty_s": float(self.penalty_s[self._car_of[agent]]),
-            }  # fmt: skip
+            infos[agent] = {"params": params[i], "laps": laps[i], "time": time}
             self.params[agent] = params[i]
         return obs, infos, params
 
@@ -537,8 +562,17 @@ class RacingEnv(ParallelEnv):
 
 
 def _rows(arrays: Any, k: int) -> Any:
-    """The first ``k`` rows of a dataclass of per-car arrays (a ``Placement``, a ``CarState``): the live agents'."""
-    return type(arrays)(*(getattr(arrays, f.name)[:k] for f in fields(arrays)))
+    """The first ``k`` rows of a dataclass of per-car arrays (a ``Placement``, a ``CarState``): the live agents'
+    (itself when it has ``k`` rows)."""
+    names = _field_names(type(arrays))
+    if len(getattr(arrays, names[0])) == k:
+        return arrays
+    return type(arrays)(*(getattr(arrays, name)[:k] for name in names))
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
 
 
 def _race_type_counts(race_type: str, cars: int, bots: int | None, obstacles: int | None) -> tuple[int, int]:

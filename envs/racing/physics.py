@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import math
+import operator
 import os
 import sys
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ BOX_SIZE = (0.4, 0.3, 0.25)  # the simulator's box obstacle: length along its la
 OBSTACLE_Z = 0.1  # height of a box's centre, as the simulator spawns it
 _WHEEL_TORQUES = [deepracer.JOINT_EFFORT] * 4
 _HINGE_TORQUES = [deepracer.JOINT_EFFORT] * 2
+_HIT_FRACTION = operator.itemgetter(2)  # of a rayTestBatch hit
 # tyre contacts as soft as Gazebo's: a rigid car on four rigid contacts lets a wheel lift and lose its grip
 _SOFT_TYRES = {"contactStiffness": deepracer.TYRE_STIFFNESS, "contactDamping": deepracer.TYRE_DAMPING}
 
@@ -120,9 +122,10 @@ class World:
         n_obstacles: int = 0,
     ) -> None:
         self.lidar_angles, self.lidar_range = lidar_angles, lidar_range
+        self._ray_span = lidar_range - RAY_START
         unit = np.exp(1j * lidar_angles)  # ray directions in the car frame, as complex numbers
-        self._ray_local = np.stack([RAY_START * unit, lidar_range * unit])  # (2, rays)
-        self._ray_buffer: dict[int, np.ndarray] = {}
+        self._ray_local = np.stack([RAY_START * unit, lidar_range * unit])[:, None, :]  # (starts/ends, 1, rays)
+        self._ray_buffers: dict[int, tuple] = {}
         self.curbs = curbs
         self.barriers = barriers
         self.n_cars = n_cars
@@ -312,17 +315,23 @@ class World:
         nothing is hit.
         """
         assert self.client is not None
-        k, r = len(xy), len(self.lidar_angles)
-        centre = (xy[:, 0] + 1j * xy[:, 1])[None, :, None]
-        tips = centre + self._ray_local[:, None, :] * np.exp(1j * yaw)[None, :, None]
-        points = self._ray_buffer.get(k)
-        if points is None:  # (starts/ends, car, ray, xyz), z fixed
-            points = self._ray_buffer[k] = np.full((2, k, r, 3), RAY_HEIGHT)
-        points[..., 0] = tips.real
-        points[..., 1] = tips.imag
-        hits = self._rays(points[0].reshape(-1, 3), points[1].reshape(-1, 3))
-        fraction = np.array([hit[2] for hit in hits]).reshape(k, r)
-        return RAY_START + fraction * (self.lidar_range - RAY_START)
+        k = len(xy)
+        if k not in self._ray_buffers:
+            self._ray_buffers[k] = self._ray_buffer(k)
+        tips, starts, ends = self._ray_buffers[k]
+        np.multiply(self._ray_local, np.exp(1j * yaw)[None, :, None], out=tips)
+        tips += np.ascontiguousarray(xy).view(complex)[None]  # the centres x + iy; written into the rays' x and y
+        hits = self._rays(starts, ends)
+        fraction = np.fromiter(map(_HIT_FRACTION, hits), float, len(hits)).reshape(k, -1)
+        return RAY_START + fraction * self._ray_span
+
+    def _ray_buffer(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Points of k cars' rays (starts/ends, car, ray, xyz; z fixed at ``RAY_HEIGHT``) as the complex view of their
+        (x, y) that ``lidar`` writes, and the starts and ends (k * rays, 3) it passes to PyBullet."""
+        r = len(self.lidar_angles)
+        points = np.full((2, k, r, 3), RAY_HEIGHT)
+        xy = np.ndarray((2, k, r), dtype=complex, buffer=points, strides=(k * r * 24, r * 24, 24))
+        return xy, points[0].reshape(-1, 3), points[1].reshape(-1, 3)
 
     def touching(self, car: int) -> set[int]:
         """Bodies (ids) the car touches besides the ground: barrier walls, boxes, other cars."""

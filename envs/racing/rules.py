@@ -43,9 +43,9 @@ class Counters:
     """The immobilized and reversed counts of each learning car (vectorised over cars)."""
 
     def __init__(self, xy: np.ndarray) -> None:
-        self.last_xy = xy.astype(float).copy()
-        self.still = np.zeros(len(xy), dtype=int)
-        self.back = np.zeros(len(xy), dtype=int)
+        self.last_x, self.last_y = xy[:, 0].astype(float), xy[:, 1].astype(float)
+        self.still = np.zeros(len(xy), dtype=int)  # steps in a row at rest
+        self.back = np.zeros(len(xy), dtype=int)  # steps in a row losing progress
 
     def update(
         self, cars: np.ndarray, xy: np.ndarray, delta: np.ndarray, running: np.ndarray
@@ -53,19 +53,20 @@ class Counters:
         """Count this step of the cars ``cars`` (positions ``xy``, arc-length change ``delta``; a car not
         ``running`` waits out a penalty and counts 0); returns (immobilized, reversed) bool arrays. A
         count starts again from 0 when its rule fires, as the simulator's does."""
-        moved = np.hypot(*(xy - self.last_xy[cars]).T)
-        self.last_xy[cars] = xy
-        still = np.where(running & (moved <= STILL_DISTANCE), self.still[cars] + 1, 0)
-        back = np.where(running & (delta < 0), self.back[cars] + 1, 0)
+        x, y = xy[:, 0], xy[:, 1]
+        moved = np.hypot(x - self.last_x[cars], y - self.last_y[cars])
+        self.last_x[cars], self.last_y[cars] = x, y
+        still = (self.still[cars] + 1) * (running & (moved <= STILL_DISTANCE))
+        back = (self.back[cars] + 1) * (running & (delta < 0))
         immobilized, reversed_ = still >= STILL_STEPS, back >= REVERSE_STEPS
-        self.still[cars] = np.where(immobilized, 0, still)
-        self.back[cars] = np.where(reversed_, 0, back)
+        still[immobilized] = back[reversed_] = 0
+        self.still[cars], self.back[cars] = still, back
         return immobilized, reversed_
 
     def clear(self, car: int, xy: np.ndarray) -> None:
         """Start car ``car``'s counts again from ``xy`` (after a reset)."""
         self.still[car] = self.back[car] = 0
-        self.last_xy[car] = xy
+        self.last_x[car], self.last_y[car] = xy
 
 
 def ahead(s: np.ndarray, other: np.ndarray, length: float, closed: bool) -> np.ndarray:

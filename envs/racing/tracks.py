@@ -208,9 +208,10 @@ class Track:
         [0, length] on an open one, and the signed lateral offset (k,), positive to the left of
         the driving direction.
         """
-        # complex numbers: x + iy; dividing by a segment's direction rotates into its frame
-        local = ((points[:, 0] + 1j * points[:, 1])[:, None] - self._centre_c) * self._dir_conj
-        t = np.minimum(np.maximum(local.real, 0.0), self.seg_len)  # foot of the perpendicular
+        # complex numbers: x + iy (a view of the rows); dividing by a segment's direction rotates into its frame
+        local = (np.ascontiguousarray(points, dtype=float).view(complex) - self._centre_c) * self._dir_conj
+        t = np.maximum(local.real, 0.0)
+        np.minimum(t, self.seg_len, out=t)  # foot of the perpendicular
         seg = abs(local - t).argmin(axis=1)
         rows = np.arange(len(points))
         s = self.arc[seg] + t[rows, seg]
