@@ -23,7 +23,7 @@ through the lidar (and the camera).
 
 Defaults: 16 lidar rays (obs size 21), the discrete 15-action DeepRacer grid, reward
 "centerline" (single-car) or "avoid_cars" (multi-car: 2 cars + 1 bot), laps=1, max_steps=1000.
-One lap of the oval (24.6 m) takes 188 steps at 2 m/s and 365 at the slowest grid speed
+One lap of the oval (24.6 m) takes 188 steps at 2 m/s and 364 at the slowest grid speed
 (1 m/s), so max_steps=400 suits one-lap oval episodes.
 
 Race types (``race_type``, the simulator's ``RACE_TYPE``): ``time_trial`` (one car alone),
