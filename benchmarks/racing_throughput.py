@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import time
+from typing import Any
 
 import envs
 from envs.racing import PurePursuit
@@ -36,10 +37,10 @@ def measure(cars: int, steps: int, track: str, speed: float, **env_kwargs) -> di
     world, physics_seconds = env.world, 0.0
     step_physics = world.step
 
-    def timed_physics() -> None:
+    def timed_physics(bots: Any = None) -> None:
         nonlocal physics_seconds
         start = time.perf_counter()
-        step_physics()
+        step_physics(bots)
         physics_seconds += time.perf_counter() - start
 
     world.step = timed_physics

@@ -11,7 +11,16 @@ import envs
 from envs.errors import EnvKwargError
 from envs.racing import PurePursuit, single_car
 from envs.racing import params as params_module
-from envs.racing.params import DEEPRACER_KEYS, PARAM_KEYS, Cars, Objects, Progress, deepracer_params, place_on_track
+from envs.racing.params import (
+    DEEPRACER_KEYS,
+    PARAM_KEYS,
+    Cars,
+    Objects,
+    Progress,
+    copy_deepracer_params,
+    deepracer_params,
+    place_on_track,
+)
 from envs.racing.physics import PARK_DISTANCE, CarState
 from envs.racing.rewards import copy_params, load_reward
 from envs.racing.tracks import Track, load_track
@@ -84,7 +93,7 @@ def test_speed_is_the_commanded_speed_and_measured_speed_the_physics():
     params = infos["car_0"]["params"]
     assert params["speed"] == 3.0  # step 1 from rest: the action's speed ...
     assert 0.2 < params["measured_speed"] < 1.0  # ... not what the car does yet
-    assert env.bot_params[1]["speed"] == 1.2  # a bot's: its set speed
+    assert params["objects_speed"] == [1.2]  # the bot's: its set speed, in a race with bots
 
 
 # -- waypoints, closest_waypoints, track_width, x/y at the front ---------------------------------------------------
@@ -171,16 +180,14 @@ def test_objects_keep_every_car_parked_ones_at_their_parking_spot():
     env = envs.make("racing/multi-car", cars=2, bots=1, bot_speed=1.0)
     env.reset(seed=0)
     go = env.actions.encode(0.0, 1.0)
-    for car in (1, 2):  # car_1, then the bot, put off the track: they are out and parked
-        env.world.place(car, 3.0, -3.0, 0.0)
-        *_, infos = env.step(dict.fromkeys(env.agents, go))
-        assert car not in env.racing
+    env.world.place(1, 3.0, -3.0, 0.0)  # car_1 put off the track: it is out and parked
+    *_, infos = env.step(dict.fromkeys(env.agents, go))
+    assert env.agents == ["car_0"] and env.racing == [0, 2]  # the bot drives on
     for _ in range(3):
         *_, infos = env.step({"car_0": go})
     params = infos["car_0"]["params"]
-    assert env.agents == ["car_0"] and env.racing == [0]
-    parked = [[PARK_DISTANCE + 10 * car, PARK_DISTANCE] for car in (1, 2)]  # physics.World.park
-    assert np.allclose(params["objects_location"], parked, atol=0.01)
+    parked = [PARK_DISTANCE + 10, PARK_DISTANCE]  # physics.World.park
+    assert np.allclose(params["objects_location"], [parked, env.world.state([2]).xy[0]], atol=0.01)
     for key in ("objects_heading", "objects_speed", "objects_distance", "objects_distance_from_center",
                 "objects_left_of_center"):  # fmt: skip
         assert len(params[key]) == 2, key
@@ -191,12 +198,13 @@ def test_multi_car_objects_are_every_other_car_in_car_order():
     env = envs.make("racing/multi-car", cars=2, bots=1)
     _, infos = env.reset(seed=0)
     params = infos["car_0"]["params"]
-    # grid: the bot on the start line, car_0 1 m behind, car_1 2 m behind; car_0's objects: [car_1, bot]
+    # grid: car_0 on the start line, car_1 1 m behind, the bot 2 m past the line (MIN_DISTANCE_BETWEEN_BOT_CARS);
+    # car_0's objects: [car_1, bot]
     assert params["closest_objects"] == [0, 1]
     car_1_s, bot_s = params["objects_distance"]
-    assert min(bot_s, env.track.length - bot_s) < 0.05
-    assert car_1_s == pytest.approx(env.track.length - 2.0, abs=0.05)
-    assert params["object_in_camera"]  # the bot, 0.86 m ahead of car_0's front in the same lane
+    assert bot_s == pytest.approx(2.0, abs=1e-6)
+    assert car_1_s == pytest.approx(env.track.length - 1.0, abs=1e-6)
+    assert params["object_in_camera"]  # the bot, 1.86 m ahead of car_0's front, 3 cm to the left
     assert params["objects_speed"] == [1.5, 1.5]  # with bots: the bots' speed for every object
     heading = math.radians(params["heading"])  # car_0 seen by car_1: its centre, 0.14 m behind its (x, y)
     centre = [params["x"] - 0.14 * math.cos(heading), params["y"] - 0.14 * math.sin(heading)]
@@ -230,23 +238,46 @@ def test_reverse_must_be_a_bool():
 # -- the reward's copy --------------------------------------------------------------------------------------------
 
 
-def test_copy_params_is_a_deep_copy():
-    env = envs.make("racing/multi-car", cars=2, bots=1)
+def _mutable(value):
+    """Every dict and list inside ``value``, itself included."""
+    if isinstance(value, dict | list):
+        yield value
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _mutable(item)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"cars": 2, "bots": 1}, {"race_type": "object_avoidance"}, {"cars": 3, "bots": 0}, {}],
+)
+def test_copy_params_and_the_envs_copy_are_exact_deep_copies(kwargs):
+    env = envs.make("racing/multi-car", **kwargs) if "bots" in kwargs else single_car(**kwargs)
     _, infos = env.reset(seed=0)
     params = infos["car_0"]["params"]
-    copied = copy_params(params)
-    assert copied == params
-
-    def mutable(value):
-        if isinstance(value, dict | list):
-            yield value
-            for item in value.values() if isinstance(value, dict) else value:
-                yield from mutable(item)
-
-    originals = {id(v) for v in mutable(params)}
-    assert not originals & {id(v) for v in mutable(copied)}
+    originals = {id(v) for v in _mutable(params)}
+    for copy in (copy_params, copy_deepracer_params):  # the general one, and the env's for the dicts it builds
+        copied = copy(params)
+        assert copied == params and list(copied) == list(params)
+        assert [type(v) for v in copied.values()] == [type(v) for v in params.values()]
+        assert not originals & {id(v) for v in _mutable(copied)}
+    # the env's copy knows one list of lists; any other list holds numbers, bools or tuples
+    nested = {key for key, value in params.items() if isinstance(value, list) and value and isinstance(value[0], list)}
+    assert nested <= {"objects_location"}
     odd = {"a": [(1.0, [2.0])], "b": [[1, "x"], None]}  # a list inside a tuple is copied too
     assert copy_params(odd) == odd and copy_params(odd)["a"][0][1] is not odd["a"][0][1]
+
+
+def test_the_envs_known_projections_are_the_tracks():
+    env = envs.make("racing/multi-car", cars=3, bots=1, race_type="head_to_bot", max_steps=50)
+    env.reset(seed=0)
+    for _ in range(20):  # the cars' centres, projected once in place_on_track, and the boxes' at reset
+        env.step({agent: env.actions.encode(5.0, 2.0) for agent in env.agents})
+        _, s, lateral = env.track.project(env._cars.xy)
+        assert (env._cars.s == s).all() and (env._cars.lateral == lateral).all()
+    boxes = envs.make("racing/single-car", race_type="object_avoidance")
+    boxes.reset(seed=0)
+    _, s, lateral = boxes.track.project(boxes.obstacles.xy)
+    assert (boxes.obstacles.s == s).all() and (boxes.obstacles.lateral == lateral).all()
 
 
 def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots():

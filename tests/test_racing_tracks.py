@@ -47,7 +47,7 @@ def _oval(width=0.9):
     [
         (lambda: _oval()[:, :4], r"shape \(N>=2, 6\).*got shape \(99, 4\)"),
         (lambda: np.repeat(_oval()[:1], 5, axis=0), r"fewer than \d distinct centre points"),
-        (lambda: _oval(width=0.2), "narrower than the car"),
+        (lambda: _oval(width=0.15), "narrower than the car"),
         (
             lambda: waypoints(
                 turtle(

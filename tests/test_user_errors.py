@@ -203,7 +203,7 @@ def test_pysc2_without_starcraft_is_one_line_saying_how_to_install(tmp_path, cap
     [
         (["eval", "run", "--episodes", "0"], "--episodes: expected a number >= 1, got 0"),
         ([*RACE, "--time-limit", "nan"], "--time-limit: expected a number > 0, got nan"),
-        ([*RACE, "--bots", "-1"], "--bots: expected a number >= 0, got -1"),
+        ([*RACE, "--bots", "0"], "--bots: expected a number >= 1, got 0"),
         ([*RACE, "--laps", "0"], "--laps: expected a number >= 1, got 0"),
         ([*RACE, "--trials", "0"], "--trials: expected a number >= 1, got 0"),
     ],

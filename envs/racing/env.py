@@ -23,34 +23,78 @@ through the lidar (and the camera).
 
 Defaults: 16 lidar rays (obs size 21), the discrete 15-action DeepRacer grid, reward
 "centerline" (single-car) or "avoid_cars" (multi-car: 2 cars + 1 bot), laps=1, max_steps=1000.
-One lap of the oval (24.6 m) takes 185 steps at 2 m/s and 370 at the slowest grid speed
+One lap of the oval (24.6 m) takes 188 steps at 2 m/s and 364 at the slowest grid speed
 (1 m/s), so max_steps=400 suits one-lap oval episodes.
 
-Rules: a car whose four wheels are all off the track (``is_offtrack``) or that touches a barrier
-wall or another car (``is_crashed``) terminates; with ``off_track="reset"`` (races, the
-leaderboard) it is instead put back at rest on the centre line at its nearest point (moved back
-along the line until no other car is within 1.2 m), and
-``infos[agent]["resets"]`` counts these by cause (the ``max_resets``-th one terminates). A car
-that completes ``laps`` laps terminates. On an open track (``envs.racing.tracks``) the race is one run
-from the start to the end line: ``laps`` must be 1, the car that crosses the end line finishes
-(``laps`` 1, progress 100), and the default grid starts on the start line, not behind it.
-``max_steps`` control steps (15 Hz) truncate. Progress and laps count only new ground in the
-driving direction from the car's own start (the start line for the default time-trial start):
-reversing, zig-zagging over the line or driving the wrong way adds nothing (``params.Progress``), measured at
-the car's front point (DeepRacer's (x, y), 0.14 m ahead of its centre).
-Finished cars leave ``agents`` and are parked far away. Bots (scripted ``PurePursuit`` cars, not
-agents) are parked when they crash or leave the track. Parked cars stay in the other cars' ``objects_*`` params.
+Race types (``race_type``, the simulator's ``RACE_TYPE``): ``time_trial`` (one car alone),
+``object_avoidance`` (static boxes, ``obstacles`` of them), ``head_to_bot`` (``bots`` bot cars) and
+``head_to_model`` (several learning cars, no bots); ``racing/single-car`` is a time trial by default
+and takes the first three, ``racing/multi-car`` is head-to-bot with bots, head-to-model without.
+``reverse`` drives every race the other way round (``Track.reversed()``: params ``is_reversed`` True, waypoints
+and arc lengths in the driven order).
 
-``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps,
-"time": seconds since the start}; the reward is ``reward(params)`` (on a deep copy), so any reward can be
-recomputed from the stored params. The params follow DeepRacer's simulator key by key (``params``: a table of
-every key, its rule in the simulator and ours); the observation's speed and progress are the measured ones
-(params ``measured_speed``, ``race_progress``), not DeepRacer's ``speed`` (commanded) and ``progress`` (per lap).
+Boxes and bots follow the simulator (``bots.spread``, ``bots.LaneBots``): placed evenly from the
+start line (boxes from ``obstacle_gap`` percent of the track, bots from ``bot_gap`` metres), inner
+lane first and alternating, or at random with ``randomize_obstacles`` / ``randomize_bots`` (new
+places each reset); bots move at ``bot_speed`` on their lane, changing lanes with ``bot_lane_change``.
+A learning car that starts within 1 m of a box or bot starts on the other lane.
+
+Rules (``envs.racing.rules``, the simulator's): a car that is ``crashed`` (touching a box, a barrier
+wall or a car ahead of it), ``off_track`` (four wheels off), ``immobilized`` or ``reversed`` ends its
+episode (``off_track="terminate"``: DeepRacer's training). With ``off_track="reset"`` (races, the
+leaderboard) it is reset instead (``rules.reset_pose``) and waits there the cause's penalty
+seconds, actions ignored, reward 0, passing through other cars; ``infos[agent]["resets"]`` counts
+the resets by cause, ``infos[agent]["penalty_s"]`` their seconds; after ``max_resets`` resets (the
+simulator's ``NUMBER_OF_RESETS``; None: no limit) the next one ends the episode.
+``infos[agent]["status"]`` is the simulator's episode status of the step: ``in_progress``,
+``lap_complete``, ``pause`` (waiting) or the cause. A car that completes ``laps`` laps terminates.
+On an open track (``envs.racing.tracks``) the race is one run from the start to the end line:
+``laps`` must be 1, the car that crosses the end line finishes (``laps`` 1, progress 100), and the
+default grid starts on the start line, not behind it. ``max_steps`` control steps (15 Hz) truncate.
+Progress and laps count only new ground in the driving direction from the car's own start (the start
+line for the default time-trial start): reversing, zig-zagging over the line or driving the wrong way
+adds nothing (``params.Progress``), measured at the car's front point (DeepRacer's (x, y), 0.14 m ahead of
+its centre); the ``reversed`` rule counts the steps that this unwrapped distance falls. Cars whose episode ends
+leave ``agents`` and are parked far away; they stay in the other cars' ``objects_*`` params.
+
+Our kwargs and the simulator's environment keys:
+
+========================  ===================================  =================================
+kwarg                     simulator key                        default (the simulator's)
+========================  ===================================  =================================
+race_type                 RACE_TYPE                            time_trial (TIME_TRIAL)
+reverse                   REVERSE_DIR                          False (False)
+obstacles                 NUMBER_OF_OBSTACLES                  3 in object_avoidance (0)
+randomize_obstacles       RANDOMIZE_OBSTACLE_LOCATIONS         False (False)
+obstacle_gap              MIN_DISTANCE_BETWEEN_OBSTACLES       2.0 % of the track length (2.0)
+bots                      NUMBER_OF_BOT_CARS                   1 in head_to_bot (0)
+bot_speed                 BOT_CAR_SPEED                        1.5 m/s (0.2)
+bot_lane_change           IS_LANE_CHANGE                       False (False)
+lane_change_time          LOWER_/UPPER_LANE_CHANGE_TIME        (3.0, 5.0) s (3.0, 5.0)
+lane_change_distance      LANE_CHANGE_DISTANCE                 1.0 m (1.0)
+bot_gap                   MIN_DISTANCE_BETWEEN_BOT_CARS        2.0 m (2.0)
+randomize_bots            RANDOMIZE_BOT_CAR_LOCATIONS          False (False)
+bot_penalty               PENALTY_SECONDS (bots' wait)         2.0 s (2.0)
+off_track_penalty         OFF_TRACK_PENALTY                    2.0 s (2.0 in evaluation)
+collision_penalty         COLLISION_PENALTY                    5.0 s (5.0 in evaluation)
+reverse_penalty           REVERSE_PENALTY                      off_track_penalty (the same)
+immobilized_penalty       IMMOBILIZED_PENALTY                  0.0 s (0.0)
+max_resets                NUMBER_OF_RESETS                     None: no limit (0)
+========================  ===================================  =================================
+
+``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps, "time": seconds
+since the start (waits included), "resets", "penalty_s", "status"}; the reward is ``reward(params)`` (on a
+deep copy), so any reward can be recomputed from the stored params. The params follow DeepRacer's simulator key
+by key (``params``: a table of every key, its rule in the simulator and ours); the observation's speed and
+progress are the measured ones (params ``measured_speed``, ``race_progress``), not DeepRacer's ``speed``
+(commanded) and ``progress`` (per lap).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -58,28 +102,46 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from envs.errors import EnvKwargError, check_number
+from envs.racing import rules
 from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
-from envs.racing.bots import PurePursuit
-from envs.racing.params import Cars, Objects, Placement, Progress, deepracer_params, place_on_track
-from envs.racing.physics import CAR_LENGTH, CAR_WIDTH, CONTROL_HZ, CarState, World
+from envs.racing.bots import LaneBots, spread
+from envs.racing.params import (
+    Cars,
+    Objects,
+    Placement,
+    Progress,
+    copy_deepracer_params,
+    deepracer_params,
+    place_on_track,
+)
+from envs.racing.physics import BOX_SIZE, CAR_LENGTH, CAR_WIDTH, CONTROL_HZ, CarState, World
 from envs.racing.rewards import REWARD_TIMEOUT_S, RewardFn, load_reward
 from envs.racing.tracks import WALLS, Track, load_track
 
 GRID_GAP = 1.0  # metres between start-grid slots
 DEFAULT_CAMERA = (32, 24)
-CAR_HALF_SIZE = (CAR_LENGTH / 2, CAR_WIDTH / 2)  # a car's floor footprint, for object_in_camera
+DEFAULT_OBSTACLES = 3
+CAR_HALF_SIZE = (CAR_LENGTH / 2, CAR_WIDTH / 2)  # floor footprints, for object_in_camera
+BOX_HALF_SIZE = (BOX_SIZE[0] / 2, BOX_SIZE[1] / 2)
+_NO_LATERAL = np.zeros(0)  # the bots' lateral offsets in a race without bots (read only)
+HIT_CAR, HIT_WALL = -2, -1  # what a crashed car hit, besides a box (its index)
 # speed, steering, heading error, lateral / half width, progress -> the observation's scale
 _SCALAR_SCALE = np.array([1 / MAX_SPEED, 1 / MAX_STEERING, 1 / np.pi, 1.0, 1 / 100])
 
 
 class RacingEnv(ParallelEnv):
-    """DeepRacer-style racing on PyBullet; see the module docstring for spaces and rules.
+    """DeepRacer-style racing on PyBullet; see the module docstring for spaces, race types and rules.
 
     Args:
         track: shipped track name or path to a DeepRacer waypoint ``.npy``.
         cars: learning cars (agents ``car_0`` ..), sharing one policy.
-        bots: scripted pure-pursuit cars (not agents), ahead of the learning cars on the grid.
-        bot_speed: bots' speed, m/s.
+        race_type: "time_trial", "object_avoidance", "head_to_bot" or "head_to_model".
+        reverse: race the track against its waypoint order (DeepRacer's reverse direction).
+        obstacles, randomize_obstacles, obstacle_gap: object avoidance's boxes (module docstring).
+        bots, bot_speed, bot_lane_change, lane_change_time, lane_change_distance, bot_gap,
+            randomize_bots, bot_penalty: head-to-bot's bot cars (``bots.LaneBots``).
+        off_track_penalty, collision_penalty, reverse_penalty, immobilized_penalty: seconds a reset
+            car waits, by cause (``reverse_penalty`` None: ``off_track_penalty``).
         action_space: "discrete" (DeepRacer grid) or "continuous".
         actions: the discrete grid, a list of {"steering_angle", "speed"} dicts.
         reward: built-in reward name, DeepRacer reward file ("f.py" or "f.py:fn") or callable.
@@ -89,23 +151,39 @@ class RacingEnv(ParallelEnv):
         lidar_rays, lidar_range: number of rays over 360 degrees, and their length (m).
         camera: False, True (32 x 24 grey image) or (width, height): appended to the obs.
         start_positions: arc length (m) of each car's start, learning cars then bots; default a
-            grid behind the start line.
-        random_start: shift the whole grid by a random arc length at every reset (seeded).
+            grid behind the start line for the cars, ``bots.spread`` for the bots.
+        random_start: shift the learning cars' grid by a random arc length at every reset (seeded).
+        start_offset: metres past the start line of the grid's first slot.
         substeps, solver_iterations: physics steps per control step, and solver iterations.
         walls: barrier walls ``wall_margin`` metres outside the borders: "auto" (default) only
             where they stay clear of the track (on the shipped tracks: everywhere), "on" everywhere
             (an error where they would cross the track), "off" none (``Track.barriers``).
         wall_margin: metres between the borders and the barrier walls.
-        reverse: race the track against its waypoint order (DeepRacer's reverse direction; params
-            ``is_reversed`` True, waypoints and arc lengths in the driven order).
+        off_track: "terminate" (training) or "reset" (races): what the rules do (module docstring).
+        max_resets: resets before the next cause ends the episode (None: no limit).
     """
 
     def __init__(
         self,
         track: str = "oval",
         cars: int = 1,
-        bots: int = 0,
+        race_type: str = "time_trial",
+        reverse: bool = False,
+        obstacles: int | None = None,
+        randomize_obstacles: bool = False,
+        obstacle_gap: float = 2.0,
+        bots: int | None = None,
         bot_speed: float = 1.5,
+        bot_lane_change: bool = False,
+        lane_change_time: tuple[float, float] = (3.0, 5.0),
+        lane_change_distance: float = 1.0,
+        bot_gap: float = 2.0,
+        randomize_bots: bool = False,
+        bot_penalty: float = 2.0,
+        off_track_penalty: float = rules.PENALTIES["off_track"],
+        collision_penalty: float = rules.PENALTIES["crashed"],
+        reverse_penalty: float | None = None,
+        immobilized_penalty: float = rules.PENALTIES["immobilized"],
         action_space: str = "discrete",
         actions: list[dict[str, float]] | None = None,
         reward: str | RewardFn = "centerline",
@@ -124,17 +202,28 @@ class RacingEnv(ParallelEnv):
         wall_margin: float = 0.6,
         off_track: str = "terminate",
         max_resets: int | None = None,
-        reverse: bool = False,
         render_mode: str | None = None,
         name: str = "racing_v0",
     ) -> None:
-        for key, value, low in (("cars", cars, 1), ("bots", bots, 0), ("max_steps", max_steps, 1), ("laps", laps, 1),
+        bots, obstacles = _race_type_counts(race_type, cars, bots, obstacles)
+        for key, value, low in (("cars", cars, 1), ("max_steps", max_steps, 1), ("laps", laps, 1),
                                 ("lidar_rays", lidar_rays, 0), ("substeps", substeps, 1),
                                 ("solver_iterations", solver_iterations, 1)):  # fmt: skip
             check_number(key, value, low)
-        check_number("reward_timeout_s", reward_timeout_s, 0, integer=False)
-        for key, value in (("bot_speed", bot_speed), ("lidar_range", lidar_range), ("wall_margin", wall_margin)):
+        if max_resets is not None:
+            check_number("max_resets", max_resets, 0)
+        reverse_penalty = off_track_penalty if reverse_penalty is None else reverse_penalty
+        penalties = {"off_track": off_track_penalty, "crashed": collision_penalty, "reversed": reverse_penalty,
+                     "immobilized": immobilized_penalty}  # fmt: skip
+        for key, value in (("reward_timeout_s", reward_timeout_s), ("obstacle_gap", obstacle_gap),
+                           ("bot_gap", bot_gap), ("bot_penalty", bot_penalty), ("off_track_penalty", off_track_penalty),
+                           ("collision_penalty", collision_penalty), ("reverse_penalty", reverse_penalty),
+                           ("immobilized_penalty", immobilized_penalty)):  # fmt: skip
+            check_number(key, value, 0, integer=False)
+        for key, value in (("bot_speed", bot_speed), ("lidar_range", lidar_range), ("wall_margin", wall_margin),
+                           ("lane_change_distance", lane_change_distance)):  # fmt: skip
             check_number(key, value, 0, integer=False, above=True)
+        _check_lane_change_time(lane_change_time)
         if render_mode not in (None, "rgb_array"):
             raise EnvKwargError("render_mode", f"expected None or 'rgb_array', got {render_mode!r}")
         if off_track not in ("terminate", "reset"):
@@ -146,11 +235,13 @@ class RacingEnv(ParallelEnv):
         if start_positions is not None and len(start_positions) != cars + bots:
             raise EnvKwargError("start_positions", f"expected {cars + bots} arc lengths (cars + bots)")
         self.metadata = {"name": name, "render_modes": ["rgb_array"], "render_fps": CONTROL_HZ}
-        self.track: Track = load_track(track).reversed() if reverse else load_track(track)
-        self.reverse = reverse
+        self.track: Track = load_track(track)
+        if reverse:
+            self.track = self.track.reversed()
         if not self.track.closed and laps != 1:
             raise EnvKwargError("laps", f"track {self.track.name} is open (a race ends at its end line): use laps: 1")
-        self.n_cars, self.n_bots = cars, bots
+        self.race_type = race_type
+        self.n_cars, self.n_bots, self.n_obstacles = cars, bots, obstacles
         self.actions = Actions(action_space, actions)
         self.reward_fn = load_reward(reward, reward_timeout_s)
         self.max_steps, self.laps = max_steps, laps
@@ -160,10 +251,12 @@ class RacingEnv(ParallelEnv):
         self.start_positions = start_positions
         self.random_start, self.start_offset = random_start, start_offset
         self.off_track, self.max_resets = off_track, max_resets
-        self.render_mode = render_mode
-        self.bot_driver = PurePursuit(speed=bot_speed)
+        self.hold_steps = {cause: round(seconds * CONTROL_HZ) for cause, seconds in penalties.items()}
+        self.randomize_obstacles, self.obstacle_gap = randomize_obstacles, obstacle_gap
+        self.bots = LaneBots(bots, bot_speed, bot_lane_change, tuple(lane_change_time), lane_change_distance,
+                             bot_gap, randomize_bots, bot_penalty, 1.0 / CONTROL_HZ)  # fmt: skip
         self.object_speed = bot_speed if bots else None  # objects_speed: the bots' speed in races with bots
-        self.obstacles = Objects.none()  # static objects after the cars in the objects_* lists
+        self.render_mode = render_mode
         self.world = World(
             self.track.curbs(),
             self.track.barriers(wall_margin, walls),
@@ -172,6 +265,8 @@ class RacingEnv(ParallelEnv):
             lidar_range,
             substeps,
             solver_iterations,
+            n_bots=bots,
+            n_obstacles=obstacles,
         )
 
         self.possible_agents = [f"car_{i}" for i in range(cars)]
@@ -182,11 +277,16 @@ class RacingEnv(ParallelEnv):
         obs_space = spaces.Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
         self.observation_spaces = dict.fromkeys(self.possible_agents, obs_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, self.actions.space)
-        self._low, self._high = obs_space.low, obs_space.high
+        self._low, self._high = obs_space.low.astype(float), obs_space.high.astype(float)
+        self._every_car = list(range(cars + bots))
+        self._car_half_sizes = np.tile(CAR_HALF_SIZE, (cars + bots, 1))
         self.agents: list[str] = []
-        self.racing: list[int] = []  # car indices still on the track: live agents, then bots
+        self.racing: list[int] = []  # car indices on the track: live agents, then bots
+        self._racing = np.zeros(0, dtype=int)  # the same, as an array
         self.params: dict[str, dict[str, Any]] = {}  # latest params of each agent
-        self.bot_params: dict[int, dict[str, Any]] = {}  # latest params of each bot (car index)
+        self.obstacles = Objects.none()  # the boxes (object avoidance), after the cars in the objects_* lists
+        self.box_s, self.box_lateral = np.zeros(0), np.zeros(0)  # their arc lengths and lane offsets
+        self._ghosts: set[int] = set()  # cars passing through the others while they wait
 
     def observation_space(self, agent: str) -> spaces.Space:
         """The (shared, cached) observation space."""
@@ -199,11 +299,11 @@ class RacingEnv(ParallelEnv):
     # -- episode ------------------------------------------------------------------------------
 
     def _start_arcs(self) -> np.ndarray:
+        """Arc lengths of the learning cars' starts."""
         if self.start_positions is not None:
-            arcs = np.asarray(self.start_positions, dtype=float)
-        else:  # bots in front, learning cars behind them
-            slots = np.arange(self.n_cars + self.n_bots)
-            arcs = -GRID_GAP * np.concatenate([slots[self.n_bots :], slots[: self.n_bots]])
+            arcs = np.asarray(self.start_positions[: self.n_cars], dtype=float)
+        else:
+            arcs = -GRID_GAP * np.arange(self.n_cars, dtype=float)
         arcs = arcs + self.start_offset  # metres along the centre line from the start line
         if self.random_start:
             arcs = arcs + self.np_random.uniform(0.0, self.track.length)
@@ -211,156 +311,317 @@ class RacingEnv(ParallelEnv):
             return np.minimum(arcs - min(arcs.min(), 0.0), 0.99 * self.track.length)
         return arcs % self.track.length
 
+    def _place_boxes(self) -> None:
+        """Object avoidance: the boxes' places for this episode (``bots.spread``)."""
+        if not self.n_obstacles:
+            return
+        gap = self.obstacle_gap / 100 * self.track.length
+        arcs, outer = spread(self.n_obstacles, self.track.length, gap, self.randomize_obstacles, self.np_random)
+        lateral = self.track.lane_offset(arcs, outer)
+        xy, heading = self.track.offset_points(arcs, lateral)
+        for i, ((x, y), yaw) in enumerate(zip(xy.tolist(), heading.tolist(), strict=True)):
+            self.world.place_obstacle(i, x, y, yaw)
+        self.obstacles = Objects(xy, heading, np.tile(BOX_HALF_SIZE, (self.n_obstacles, 1)))
+        self.obstacles.projection(self.track)  # they stand still: projected once
+        self.box_s, self.box_lateral = arcs, lateral
+
+    def _place_cars(self, arcs: np.ndarray) -> None:
+        """The learning cars on their grid slots: on the lane away from a box or bot within 1 m
+        (``rules.start_pose``), else staggered either side of the centre line."""
+        n_total = self.n_cars + self.n_bots
+        stagger = 0.22 * self.track.width.min() if n_total > 1 else 0.0
+        things_s = np.concatenate([self.box_s, self.bots.arcs % self.track.length])
+        things_lateral = np.concatenate([self.box_lateral, self._bot_lateral])
+        for car, s in enumerate(arcs.tolist()):
+            pose = rules.start_pose(self.track, s, things_s, things_lateral)
+            if pose is None:
+                x, y, direction = self.track.point_at(s)
+                side = stagger * (1 if car % 2 == 0 else -1)
+                pose = (x - side * np.sin(direction), y + side * np.cos(direction), direction)
+            self.world.place(car, *pose)
+
     def reset(
         self, seed: int | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, dict]]:
-        """Put every car on its grid slot; returns observations and infos (with params)."""
+        """Place the boxes, bots and cars; returns observations and infos (with params)."""
         if seed is not None or not hasattr(self, "np_random"):
             self.np_random = np.random.default_rng(seed)
         self.world.build()
+        for car in list(self._ghosts):
+            self._ghost(car, False)
+        self._place_boxes()
+        bot_arcs = self.start_positions[self.n_cars :] if self.start_positions is not None else None
+        self.bots.reset(self.track.length, self.np_random, bot_arcs)
+        bots = self._bot_poses()
+        if bots is not None:
+            self.world.set_bots(bots)
         arcs = self._start_arcs()
-        n_total = self.n_cars + self.n_bots
-        stagger = 0.22 * self.track.width.min() if n_total > 1 else 0.0
-        for car, s in enumerate(arcs):
-            x, y, direction = self.track.point_at(float(s))
-            side = stagger * (1 if car % 2 == 0 else -1)
-            self.world.place(car, x - side * np.sin(direction), y + side * np.cos(direction), direction)
+        self._place_cars(arcs)
         self.agents = list(self.possible_agents)
-        self.resets = {agent: {"offtrack": 0, "crash": 0} for agent in self.agents}
-        self.racing = list(range(n_total))
+        self.resets = {agent: dict.fromkeys(rules.RESET_KEYS.values(), 0) for agent in self.agents}
+        n_total = self.n_cars + self.n_bots
+        self._set_racing(list(range(n_total)))
+        self._body_car = {body: car for car, body in enumerate(self.world.cars)}
+        self._box_index = {body: i for i, body in enumerate(self.world.obstacle_ids)}
         self.steering = np.zeros(n_total)  # commanded, degrees
         self.command_speed = np.zeros(n_total)  # commanded, m/s
         self.steps = 0
-        self.progress = Progress(self.track.length, arcs, self.laps, self.track.closed)
-        place = place_on_track(self.track, *self._poses())
-        obs, infos, _ = self._observe(place, np.zeros(n_total, dtype=bool))
+        self.hold = np.zeros(self.n_cars, dtype=int)  # steps left of each car's penalty wait
+        self.hold_pose = np.zeros((self.n_cars, 3))
+        self.penalty_s = np.zeros(self.n_cars)
+        self.progress = Progress(self.track.length, np.concatenate([arcs, self.bots.arcs % self.track.length]),
+                                 self.laps, self.track.closed)  # fmt: skip
+        place = self._place()
+        self.counters = rules.Counters(self._state.xy[: self.n_cars])
+        self._last_lateral = place.lateral[: self.n_cars].copy()
+        obs, infos, _ = self._observe(place, np.zeros(self.n_cars, dtype=bool))
+        for agent, info in infos.items():
+            info.update(status="in_progress", resets=dict(self.resets[agent]), penalty_s=0.0)
         return obs, infos
+
+    def _set_racing(self, racing: list[int]) -> None:
+        self.racing, self._racing = racing, np.array(racing, dtype=int)
+        self._racing_row = {car: r for r, car in enumerate(racing)}  # each racing car's row
+
+    def _bot_poses(self) -> np.ndarray | None:
+        """The bot cars' poses now (n_bots, 3): x, y, heading (``LaneBots.poses``); None without bots."""
+        if not self.n_bots:
+            self._bot_lateral = _NO_LATERAL
+            return None
+        xy, heading, self._bot_lateral = self.bots.poses(self.track)
+        return np.column_stack([xy, heading])
 
     def _poses(self) -> tuple[np.ndarray, np.ndarray]:
         """Centres and yaws of the racing cars; keeps their ``_state`` and every car's pose (``_cars``)."""
-        every = self.world.state(list(range(self.n_cars + self.n_bots)))
-        self._cars = Objects(every.xy, every.yaw, np.tile(CAR_HALF_SIZE, (len(every.xy), 1)))
-        racing = np.array(self.racing, dtype=int)
-        self._state = CarState(every.xy[racing], every.yaw[racing], every.speed[racing])
-        return self._state.xy, self._state.yaw
+        every = self.world.state(self._every_car)
+        self._cars = Objects(every.xy, every.yaw, self._car_half_sizes)
+        racing = self._racing
+        if len(racing) < len(every.yaw):
+            every = CarState(every.xy[racing], every.yaw[racing], every.speed[racing])
+        self._state = every
+        return every.xy, every.yaw
+
+    def _place(self) -> Placement:
+        """The racing cars on the track (``place_on_track``), from every car's pose (``_poses``)."""
+        place = place_on_track(self.track, *self._poses())
+        if len(self._racing) == len(self._every_car):  # every car races: their centres' projection is known
+            self._cars.s, self._cars.lateral = place.s, place.lateral
+        return place
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
-        """Apply one action per live agent for 1/15 s; bots drive themselves."""
-        for agent in self.agents:
-            car = self._car_of[agent]
+        """Apply one action per live agent for 1/15 s (a waiting car stays put); bots move themselves."""
+        cars = np.array([self._car_of[a] for a in self.agents], dtype=int)
+        waiting = self.hold[cars] > 0
+        wait_list = waiting.tolist()
+        for agent, car, wait in zip(self.agents, cars.tolist(), wait_list, strict=True):
+            if wait:
+                self.steering[car] = self.command_speed[car] = 0.0
+                self.world.place(car, *self.hold_pose[car])
+                continue
             steer, speed = self.actions.decode(actions[agent])
             self.steering[car], self.command_speed[car] = steer, speed
             self.world.control(car, math.radians(steer), speed)
-        for car in self.racing[len(self.agents) :]:
-            steer, speed = self.bot_driver.control(self.bot_params[car])
-            self.steering[car], self.command_speed[car] = steer, speed
-            self.world.control(car, math.radians(steer), speed)
-        self.world.step()
+        if self.n_bots:
+            self.bots.step()
+        self.world.step(self._bot_poses())
         self.steps += 1
+        if any(wait_list):
+            self.hold[cars] -= waiting
+            for car in cars[waiting & (self.hold[cars] == 0)].tolist():  # its wait is over
+                self._ghost(car, False)
 
-        place = place_on_track(self.track, *self._poses())
-        crashed = np.array([self.world.crashed(car) for car in self.racing], dtype=bool)
+        place = self._place()
+        crashed, hit = self._crashes(place, wait_list)
         obs, infos, params = self._observe(place, crashed)
+        k = len(cars)
+        last_s = self.progress.previous_s[:k].tolist()  # the front points' arc lengths the step before
+        immobilized, reversed_ = self.counters.update(cars, self._state.xy[:k], self.progress.gained[:k], ~waiting)
+        finished = self.progress.laps(cars) >= self.laps
+        flags = np.array([crashed, ~place.any_wheel_on[:k], immobilized, reversed_]) & ~(finished | waiting)
+        causes = [""] * k  # each agent's first cause in CAUSES' order
+        if flags.any():
+            first, caused = flags.argmax(axis=0).tolist(), flags.any(axis=0).tolist()
+            causes = [rules.CAUSES[j] if any_ else "" for j, any_ in zip(first, caused, strict=True)]
         rewards, terminations, truncations = {}, {}, {}
-        for i, (agent, p) in enumerate(zip(self.agents, params, strict=True)):
-            rewards[agent] = self.reward_fn(p)
-            finished = infos[agent]["laps"] >= self.laps
-            out = p["is_offtrack"] or p["is_crashed"]
-            if out and self.off_track == "reset" and not finished:  # back on the centre line, at rest
-                self.resets[agent]["crash" if p["is_crashed"] else "offtrack"] += 1
-                infos[agent]["resets"] = dict(self.resets[agent])
-                out = self.max_resets is not None and sum(self.resets[agent].values()) >= self.max_resets
-                if not out:
-                    self.world.place(self._car_of[agent], *self._clear_spot(float(place.s[i]), i))
-            terminations[agent] = out or finished
-            truncations[agent] = self.steps >= self.max_steps
-        self._retire(
-            [a for a in self.agents if terminations[a] or truncations[a]],
-            [car for car, p in self.bot_params.items() if p["is_offtrack"] or p["is_crashed"]],
-        )
+        truncated = self.steps >= self.max_steps
+        for i, (agent, p, car, wait, done, cause) in enumerate(
+            zip(self.agents, params, cars.tolist(), wait_list, finished.tolist(), causes, strict=True)
+        ):
+            rewards[agent] = 0.0 if wait else self.reward_fn(p, copy_deepracer_params)
+            out = bool(cause) and not self._reset(agent, i, cause, last_s[i], hit[i], place)
+            status = cause or ("lap_complete" if done else "pause" if wait else "in_progress")
+            infos[agent].update(status=status, resets=dict(self.resets[agent]), penalty_s=float(self.penalty_s[car]))
+            terminations[agent] = out or done
+            truncations[agent] = truncated
+        self._last_lateral[cars] = place.lateral[:k]
+        ended = [a for a in self.agents if terminations[a] or truncations[a]]
+        if ended:
+            self._retire(ended)
         return obs, rewards, terminations, truncations, infos
 
-    def _clear_spot(self, s: float, index: int) -> tuple[float, float, float]:
-        """The centre-line pose at arc ``s``, moved back until no other racing car is within 1.2 m."""
-        others = np.delete(self._state.xy, index, axis=0)
-        for _ in range(20):
-            x, y, direction = self.track.point_at(s)
-            if not len(others) or np.hypot(*(others - (x, y)).T).min() > 1.2:
-                break
-            s -= 0.5
-        return x, y, direction
+    def _crashes(self, place: Placement, waiting: list[bool]) -> tuple[np.ndarray, list[int]]:
+        """Which live agents crashed (bool array) and into what (a box's index, ``HIT_WALL`` or ``HIT_CAR``); holds
+        the bots when one ran into a learning car from behind (``rules`` module docstring)."""
+        k = len(waiting)
+        crashed, hit = [False] * k, [HIT_CAR] * k
+        for i, (car, wait) in enumerate(zip(self.racing, waiting, strict=False)):
+            for body in () if wait else self.world.touching(car):
+                other = self._racing_row.get(self._body_car.get(body, -1))
+                if body in self._box_index:
+                    crashed[i], hit[i] = True, self._box_index[body]
+                elif other is None:  # a barrier wall
+                    crashed[i], hit[i] = True, max(hit[i], HIT_WALL)
+                elif rules.ahead(place.front_s[i], place.front_s[other], self.track.length, self.track.closed):
+                    crashed[i] = True
+                elif self.racing[other] >= self.n_cars:
+                    self.bots.hold()
+        return np.array(crashed), hit
 
-    def _retire(self, agents: list[str], bots: list[int]) -> None:
-        cars = [self._car_of[a] for a in agents] + bots
+    def _reset(self, agent: str, i: int, cause: str, last_s: float, hit: int, place: Placement) -> bool:
+        """Reset agent ``agent`` (row ``i``) for ``cause`` where the race allows (``rules``); False when its
+        episode ends instead. Arc lengths are the front point's (``last_s``: the step before's), as the simulator
+        takes its reset place from the progress (``rollout_agent_ctrl.py`` ``spawn_dist``)."""
+        car = self._car_of[agent]
+        if self.off_track == "terminate" or (
+            self.max_resets is not None and sum(self.resets[agent].values()) >= self.max_resets
+        ):
+            return False
+        self.resets[agent][rules.RESET_KEYS[cause]] += 1
+        boxes = self.box_s, self.box_lateral
+        if cause == "crashed" and hit == HIT_CAR:  # waits where it is
+            pose = (float(self._state.xy[i, 0]), float(self._state.xy[i, 1]), float(self._state.yaw[i]))
+        elif cause == "crashed" and hit >= 0:  # from where it hit the box
+            pose = rules.reset_pose(self.track, float(place.front_s[i]), float(place.lateral[i]), *boxes)
+        else:  # from where it was the step before
+            pose = rules.reset_pose(self.track, last_s, float(self._last_lateral[car]), *boxes)
+        self.world.place(car, *pose)
+        self.counters.clear(car, np.array(pose[:2]))
+        self.hold[car], self.hold_pose[car] = self.hold_steps[cause], pose
+        self.penalty_s[car] += self.hold_steps[cause] / CONTROL_HZ
+        if self.hold[car]:
+            self._ghost(car, True)
+        return True
+
+    def _ghost(self, car: int, on: bool) -> None:
+        self.world.ghost(car, on)
+        (self._ghosts.add if on else self._ghosts.discard)(car)
+
+    def _retire(self, agents: list[str]) -> None:
+        cars = [self._car_of[a] for a in agents]
         for car in cars:
             self.world.park(car)
         self.agents = [a for a in self.agents if a not in agents]
-        self.racing = [car for car in self.racing if car not in cars]
-        if not self.agents:
-            self.racing = []
+        self._set_racing([car for car in self.racing if car not in cars] if self.agents else [])
 
     def _observe(self, place: Placement, crashed: np.ndarray) -> tuple[dict, dict, list]:
-        """Update progress; observations, infos and params of the live agents.
-
-        The bots' params are kept in ``bot_params`` (their driver reads them next step).
-        """
-        state, racing, k = self._state, np.array(self.racing, dtype=int), len(self.agents)
+        """Update progress (of every racing car); observations, infos and params of the live agents (``crashed``:
+        one per agent)."""
+        state, racing, k = self._state, self._racing, len(self.agents)
         self.progress.update(racing, place.front_s)
-        steering, percent = self.steering[racing], self.progress.percent(racing)
-        cars = Cars(racing, state, place, steering, self.command_speed[racing], self.progress.lap_percent(racing),
-                    percent, crashed)  # fmt: skip
-        params = deepracer_params(
-            self.track, cars, self._cars + self.obstacles, self.steps, self.object_speed, self.reverse
-        )
-        self.bot_params = dict(zip(self.racing[k:], params[k:], strict=True))
-        scalars = np.stack([state.speed, steering, place.heading_error, place.lateral / place.half_width, percent])
-        parts = [
-            self.world.lidar(state.xy[:k], state.yaw[:k]) / self.lidar_range,
-            scalars[:, :k].T * _SCALAR_SCALE,
-        ]
+        agents, steering, percent = racing[:k], self.steering[racing[:k]], self.progress.percent(racing[:k])
+        cars = Cars(agents, _rows(state, k), _rows(place, k), steering, self.command_speed[agents],
+                    self.progress.lap_percent(agents), percent, crashed)  # fmt: skip
+        params = deepracer_params(self.track, cars, self._cars + self.obstacles, self.steps, self.object_speed)
+        r = len(self.lidar_angles)
+        vector = np.empty((k, len(self._low)))  # lidar, the scalars, the camera's pixels; clipped to the space
+        np.divide(self.world.lidar(state.xy[:k], state.yaw[:k]), self.lidar_range, out=vector[:, :r])
+        scalars = np.array([cars.state.speed, steering, cars.place.heading_error,
+                            cars.place.lateral / cars.place.half_width, percent])  # fmt: skip
+        np.multiply(scalars.T, _SCALAR_SCALE, out=vector[:, r : r + len(_SCALAR_SCALE)])
         if self.camera_size:
-            parts.append(
-                [
-                    self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
-                    for i, car in enumerate(self.racing[:k])
-                ]
-            )
-        vector = np.minimum(np.maximum(np.hstack(parts), self._low), self._high)
-        vector = vector.astype(np.float32)
-        laps = self.progress.laps(racing[:k]).tolist()
+            vector[:, r + len(_SCALAR_SCALE) :] = [
+                self.world.camera(car, state.xy[i], state.yaw[i], *self.camera_size).ravel()
+                for i, car in enumerate(self.racing[:k])
+            ]
+        np.maximum(vector, self._low, out=vector)
+        vector = np.minimum(vector, self._high, out=vector).astype(np.float32)
+        laps = self.progress.laps(agents).tolist()
         time = self.steps / CONTROL_HZ
         obs, infos = {}, {}
         for i, agent in enumerate(self.agents):
             obs[agent] = vector[i]
-            infos[agent] = {"params": params[i], "laps": laps[i], "time": time, "resets": dict(self.resets[agent])}
+            infos[agent] = {"params": params[i], "laps": laps[i], "time": time}
             self.params[agent] = params[i]
-        return obs, infos, params[:k]
+        return obs, infos, params
 
     # -- rendering ------------------------------------------------------------------------------
 
     def render(self) -> np.ndarray | None:
-        """Top-down RGB image (H, W, 3) uint8 of the track and the racing cars."""
+        """Top-down RGB image (H, W, 3) uint8 of the track, the boxes and the racing cars."""
         if self.render_mode != "rgb_array":
             return None
         from envs.racing.render import top_down
 
         state = self.world.state(self.racing) if self.racing else None
         labels = [f"car_{c}" if c < self.n_cars else "bot" for c in self.racing]
-        return top_down(self.track, state, labels)
+        return top_down(self.track, state, labels, self.obstacles)
 
     def close(self) -> None:
         """Disconnect PyBullet."""
         self.world.close()
 
 
-def single_car(**kwargs: Any) -> RacingEnv:
-    """``racing/single-car``: time trial, one learning car ``car_0`` (see ``RacingEnv``)."""
-    for key in ("cars", "bots"):
-        if key in kwargs:
-            raise EnvKwargError(key, f"racing/single-car has one car and no bots; use racing/multi-car for {key}")
-    return RacingEnv(cars=1, bots=0, name="racing_single_car_v0", **kwargs)
+def _rows(arrays: Any, k: int) -> Any:
+    """The first ``k`` rows of a dataclass of per-car arrays (a ``Placement``, a ``CarState``): the live agents'
+    (itself when it has ``k`` rows)."""
+    names = _field_names(type(arrays))
+    if len(getattr(arrays, names[0])) == k:
+        return arrays
+    return type(arrays)(*(getattr(arrays, name)[:k] for name in names))
 
 
-def multi_car(cars: int = 2, bots: int = 1, reward: str | RewardFn = "avoid_cars", **kwargs: Any) -> RacingEnv:
-    """``racing/multi-car``: ``cars`` learning cars sharing one policy plus ``bots`` bots."""
-    return RacingEnv(cars=cars, bots=bots, reward=reward, name="racing_multi_car_v0", **kwargs)
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
+def _race_type_counts(race_type: str, cars: int, bots: int | None, obstacles: int | None) -> tuple[int, int]:
+    """(bots, obstacles) of a race type, checked: only head_to_bot has bots (1 unless given), only
+    object_avoidance boxes (``DEFAULT_OBSTACLES`` unless given), head_to_model 2+ cars."""
+    if race_type not in rules.RACE_TYPES:
+        raise EnvKwargError("race_type", f"expected one of {list(rules.RACE_TYPES)}, got {race_type!r}")
+    if race_type == "head_to_bot":
+        bots = 1 if bots is None else bots
+        check_number("bots", bots, 1)
+    elif bots:
+        raise EnvKwargError("bots", f"only race_type head_to_bot has bot cars, not {race_type}")
+    if race_type == "object_avoidance":
+        obstacles = DEFAULT_OBSTACLES if obstacles is None else obstacles
+        check_number("obstacles", obstacles, 1)
+    elif obstacles:
+        raise EnvKwargError("obstacles", f"only race_type object_avoidance has obstacles, not {race_type}")
+    if race_type == "head_to_model" and cars < 2:
+        raise EnvKwargError("cars", "head_to_model races 2 or more learning cars")
+    if race_type == "time_trial" and cars != 1:
+        raise EnvKwargError("cars", "a time_trial has one car; race several with head_to_model")
+    return bots or 0, obstacles or 0
+
+
+def _check_lane_change_time(value: Any) -> None:
+    ok = isinstance(value, (list, tuple)) and len(value) == 2
+    if ok:
+        for bound in value:
+            check_number("lane_change_time", bound, 0, integer=False)
+    if not ok or value[0] > value[1]:
+        raise EnvKwargError("lane_change_time", f"expected (low, high) seconds with low <= high, got {value!r}")
+
+
+def single_car(race_type: str = "time_trial", **kwargs: Any) -> RacingEnv:
+    """``racing/single-car``: one learning car ``car_0`` in a time trial (default), object avoidance or
+    head-to-bot race (see ``RacingEnv``)."""
+    if "cars" in kwargs:
+        raise EnvKwargError("cars", "racing/single-car has one car; use racing/multi-car for several")
+    if race_type == "head_to_model":
+        raise EnvKwargError("race_type", "head_to_model races several cars: use racing/multi-car")
+    return RacingEnv(cars=1, race_type=race_type, name="racing_single_car_v0", **kwargs)
+
+
+def multi_car(
+    cars: int = 2, bots: int | None = None, race_type: str | None = None, reward: str | RewardFn = "avoid_cars",
+    **kwargs: Any,
+) -> RacingEnv:  # fmt: skip
+    """``racing/multi-car``: ``cars`` learning cars sharing one policy; race type head_to_bot with
+    ``bots`` bot cars (1 by default), head_to_model when ``bots`` is 0, or as given."""
+    if race_type is None:
+        race_type = "head_to_model" if bots == 0 else "head_to_bot"
+    return RacingEnv(cars=cars, bots=bots, race_type=race_type, reward=reward, name="racing_multi_car_v0", **kwargs)

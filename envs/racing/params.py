@@ -9,10 +9,10 @@ DeepRacer's keys do not carry: ``measured_speed`` and ``race_progress``.
 
 Objects (``objects_*``, ``closest_objects``, ``object_in_camera``): every object of the race but the car itself,
 always the same number in the same order, whatever happens in the race: the cars by index (learning cars
-``car_0``.., then the bots), then the obstacles (``Objects``). A car that finishes, or a bot that crashes or
-leaves the track, is parked and stays in the lists at its parked position (the simulator keeps finished cars in
-its object list at their park position too). A time trial has no objects: empty lists, ``closest_objects``
-[0, 0], ``object_in_camera`` False.
+``car_0``.., then the bots), then the obstacle boxes (``Objects``). A learning car whose episode ends (it
+finishes, or a rule ends it) is parked and stays in the lists at its parked position (the simulator keeps finished
+cars in its object list at their park position too); a car waiting out a penalty stays where it waits. A time
+trial has no objects: empty lists, ``closest_objects`` [0, 0], ``object_in_camera`` False.
 
 ============================  ====================  ======================================  ============================
 key                           meaning               simulator's rule (file)                 ours
@@ -47,10 +47,11 @@ steps                         control steps since   a float counter, 1.0, 2.0, .
                               the episode began     (rollout_agent_ctrl.py
                                                     data_dict['steps'])
 speed                         m/s                   the action's speed as commanded, not    same: the decoded action's
-                                                    measured (utils.py:                     speed (bots: their set
-                                                    json_actions['speed'])                  speed); 0.0 at reset
-steering_angle                degrees, left         the action's steering angle (utils.py)  same; 0.0 at reset
-                              positive
+                                                    measured (utils.py:                     speed; 0.0 at reset and
+                                                    json_actions['speed'])                  while the car waits out a
+                                                                                            penalty
+steering_angle                degrees, left         the action's steering angle (utils.py)  same; 0.0 at reset and while
+                              positive                                                      waiting
 track_width                   m                     distance between the inner and outer    the waypoints' widths
                                                     border points nearest the car's         interpolated along the car's
                                                     centre-line point (utils.py,            segment
@@ -69,8 +70,8 @@ is_left_of_center             bool                  closer to the inner than to 
                                                     border, xor a clockwise track           the driving direction (the
                                                     (utils.py)                              same on tracks centred
                                                                                             between their borders)
-is_reversed                   bool: the race runs   the track's direction setting           the env kwarg ``reverse``
-                              against the waypoint  REVERSE_DIR (track_data.reverse_dir),
+is_reversed                   bool: the race runs   the track's direction setting           same: ``Track.reverse`` (the
+                              against the waypoint  REVERSE_DIR (track_data.reverse_dir),   env kwarg ``reverse``)
                               order                 not the car reversing
 closest_objects               [behind, ahead]       nearest object projection at or         same
                               indices into          behind, and after, the car's on the
@@ -80,15 +81,15 @@ closest_objects               [behind, ahead]       nearest object projection at
 objects_location              list of [x, y], m     every object of the race but the car:   same, in a fixed order: the
                                                     obstacles, bots, other agents, fixed    cars by index (learning
                                                     in number; a finished car stays, at     cars, then bots), then the
-                                                    its parked position                     obstacles; finished and
-                                                    (track_data.object_poses)               crashed cars at their parked
-                                                                                            position
+                                                    its parked position                     obstacles; cars whose
+                                                    (track_data.object_poses)               episode ended at their
+                                                                                            parked position
                                                                                             (physics.PARK_DISTANCE)
 objects_left_of_center        list of bool          inside the polygon between the centre   left of the centre line
                                                     line and the inner border, xor a        (lateral offset > 0)
                                                     clockwise track
 object_in_camera              bool                  the next object (closest_objects[1])    same frustum; footprints:
-                                                    is in the car's camera frustum: its     cars 0.46 x 0.30 m,
+                                                    is in the car's camera frustum: its     cars 0.32 x 0.20 m,
                                                     floor footprint's corners or its        obstacles their own; all on
                                                     centre (track_data.get_objects_in_came  the floor
                                                     ra_frustums, cameras/frustum.py:
@@ -110,9 +111,10 @@ objects_heading               list of float         0.0 for every object, unless
 objects_distance_from_center  list of float, m      center_line.distance(object)            same
 objects_distance              list of float, m      arc length from waypoint 0 to the       same
                                                     object's projection on the centre line
-is_crashed                    bool                  the crash reset rule: the car hit an    the car touches a barrier
-                                                    object (rollout_agent_ctrl.py           wall or another car
-                                                    judge_action)
+is_crashed                    bool                  the crash reset rule: the car hit an    same (``rules``): the car
+                                                    object; of two cars, the one behind     touches a box, a barrier
+                                                    (rollout_agent_ctrl.py judge_action,    wall or a car ahead of it
+                                                    crash_reset_rule.py)
 is_offtrack                   bool                  no wheel inside the road polygon        no wheel on the track
                                                     (reset/rules/off_track_reset_rule.py)
 sim_time                      s                     Gazebo's clock, from the simulation's   seconds since the episode
@@ -147,6 +149,9 @@ CAMERA_AHEAD, CAMERA_HEIGHT, CAMERA_PITCH = 0.14529379, 0.13032555, 0.2618  # m,
 CAMERA_HALF_FOV = 1.13 / 2  # radians, horizontal; vertical: times CAMERA_ASPECT on the tangent
 CAMERA_ASPECT = 480.0 / 640.0
 CAMERA_NEAR, CAMERA_FAR = 0.2, 300.0
+_PITCH_SIN, _PITCH_COS, _HALF_FOV_TAN = np.sin(CAMERA_PITCH), np.cos(CAMERA_PITCH), np.tan(CAMERA_HALF_FOV)
+_HEIGHT_SIN, _HEIGHT_COS = CAMERA_HEIGHT * _PITCH_SIN, CAMERA_HEIGHT * _PITCH_COS
+_CORNERS = np.array([[1, 1], [1, -1], [-1, -1], [-1, 1], [0, 0]])  # a footprint's corners and centre, in half sizes
 DEEPRACER_KEYS = (
     "all_wheels_on_track", "x", "y", "heading", "distance_from_center", "projection_distance", "progress",
     "steps", "speed", "steering_angle", "track_width", "track_length", "waypoints", "closest_waypoints",
@@ -193,17 +198,21 @@ def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
     at the centre's segment: exact on straights, a few mm off on a 2 m curve). All wheels are on
     the track when that span lies between the borders; none is when it lies wholly beyond one.
     """
-    front_xy = xy + FRONT_OFFSET * np.stack([np.cos(yaw), np.sin(yaw)], axis=1)
-    seg, s, lateral = track.project(np.concatenate([xy, front_xy]))
     k = len(xy)
+    points = np.concatenate([xy, xy])  # the centres, then the front points
+    points[k:, 0] += FRONT_OFFSET * np.cos(yaw)
+    points[k:, 1] += FRONT_OFFSET * np.sin(yaw)
+    seg, s, lateral = track.project(points)
     seg, front_seg, s, front_s, lateral, front_lateral = seg[:k], seg[k:], s[:k], s[k:], lateral[:k], lateral[k:]
     error = wrap_angle(yaw - track.seg_angle[seg])
     spread = _HALF_BASE * abs(np.sin(error)) + _HALF_TRACK * abs(np.cos(error))
+    low, high = lateral - spread, lateral + spread  # the wheels' span across the track
     left, right = track.half_left[seg], track.half_right[seg]
-    all_on = (lateral + spread <= left) & (lateral - spread >= -right)
-    any_on = (lateral - spread <= left) & (lateral + spread >= -right)
+    minus_right = -right
+    all_on = (high <= left) & (low >= minus_right)
+    any_on = (low <= left) & (high >= minus_right)
     half_width = np.where(lateral > 0, left, right)
-    return Placement(seg, s, lateral, half_width, error, all_on, any_on, front_xy, front_seg, front_s, front_lateral)
+    return Placement(seg, s, lateral, half_width, error, all_on, any_on, points[k:], front_seg, front_s, front_lateral)
 
 
 class Progress:
@@ -228,25 +237,36 @@ class Progress:
         self.last_s = start_s.astype(float).copy()
         self.travelled = np.zeros(len(start_s))
         self.best = np.zeros(len(start_s))
-        self._lap_percent = np.zeros(len(start_s))
+        # kept by update() from ``best``
+        self._laps, self._percent, self._lap_percent = (
+            np.zeros(len(start_s)),
+            np.zeros(len(start_s)),
+            np.zeros(len(start_s)),
+        )
+        self.previous_s = self.gained = np.zeros(0)  # of the last update's cars: arc length before, travel gained
 
     def update(self, cars: np.ndarray, s: np.ndarray) -> None:
         """Record new arc lengths ``s`` of the cars with indices ``cars``."""
-        before = self.laps(cars)
-        delta = s - self.last_s[cars]
+        lap, last_s, travelled = self.lap[cars], self.last_s[cars], self.travelled[cars]
+        delta = s - last_s
         if self.closed:
-            half = self.length / 2
-            delta = (delta + half) % self.length - half
-        self.last_s[cars] = s
-        self.travelled[cars] += delta
-        self.best[cars] = np.maximum(self.best[cars], self.travelled[cars])
-        after = self.laps(cars)
-        into_lap = self.travelled[cars] - after * self.lap[cars]
-        self._lap_percent[cars] = np.where(after > before, 100.0, 100.0 * into_lap / self.lap[cars])
+            delta = (delta + self.length / 2) % self.length - self.length / 2
+        now = travelled + delta
+        best = np.maximum(self.best[cars], now)
+        laps = np.floor(best / lap + 1e-9)
+        fraction = best / self.race[cars]
+        percent = 100.0 * fraction
+        percent[fraction + 1e-9 >= 1.0] = 100.0
+        lap_percent = 100.0 * (now - laps * lap) / lap
+        lap_percent[laps > self._laps[cars]] = 100.0
+        self.last_s[cars], self.travelled[cars], self.best[cars] = s, now, best
+        self._laps[cars], self._percent[cars], self._lap_percent[cars] = laps, percent, lap_percent
+        self.previous_s, self.gained = last_s, now - travelled
 
     def percent(self, cars: np.ndarray) -> np.ndarray:
-        """Progress of the race (all laps), 0-100: the furthest point reached."""
-        return np.minimum(100.0 * self.best[cars] / self.race[cars], 100.0)
+        """Progress of the race (all laps), 0-100: the furthest point reached; exactly 100 once ``laps``
+        counts the race complete."""
+        return self._percent[cars]
 
     def lap_percent(self, cars: np.ndarray) -> np.ndarray:
         """DeepRacer's ``progress``: percent of the current lap, below 0 behind the car's start, 100 on a lap's
@@ -254,32 +274,45 @@ class Progress:
         return self._lap_percent[cars]
 
     def laps(self, cars: np.ndarray) -> np.ndarray:
-        """Completed laps."""
-        return np.floor(self.best[cars] / self.lap[cars] + 1e-9).astype(int)
+        """Completed laps: floor(best / lap), within 1e-9 of a whole lap counting as one."""
+        return self._laps[cars].astype(int)
 
 
 @dataclass
 class Objects:
     """Every object of a race in the fixed order of the ``objects_*`` lists (m rows).
 
-    The env lists the cars by index (learning cars, then bots; finished and crashed ones at their parked pose),
-    then the obstacles (heading 0, at rest). ``half_size`` is the floor footprint's half length and half width,
-    which the camera test uses.
+    The env lists the cars by index (learning cars, then bots; those whose episode ended at their parked pose),
+    then the obstacle boxes (at rest, along their lane). ``half_size`` is the floor footprint's half length and
+    half width, which the camera test and the render use.
     """
 
     xy: np.ndarray  # (m, 2) centres
     yaw: np.ndarray  # (m,) radians
     half_size: np.ndarray  # (m, 2)
+    # the centres' projection on the centre line, ``Track.project``'s s and lateral, where already known
+    s: np.ndarray | None = None
+    lateral: np.ndarray | None = None
 
     @classmethod
     def none(cls) -> Objects:
         """No objects (a race without obstacles)."""
-        return cls(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)))
+        return cls(np.zeros((0, 2)), np.zeros(0), np.zeros((0, 2)), np.zeros(0), np.zeros(0))
 
     def __add__(self, other: Objects) -> Objects:
         """These objects, then ``other``'s."""
-        return Objects(*(np.concatenate([a, b]) for a, b in ((self.xy, other.xy), (self.yaw, other.yaw),
-                                                               (self.half_size, other.half_size))))  # fmt: skip
+        if not len(other.yaw):
+            return self
+        projected = self.s is not None and other.s is not None
+        pairs = [(self.xy, other.xy), (self.yaw, other.yaw), (self.half_size, other.half_size)]
+        pairs += [(self.s, other.s), (self.lateral, other.lateral)] if projected else []
+        return Objects(*(np.concatenate(pair) for pair in pairs))
+
+    def projection(self, track: Track) -> tuple[np.ndarray, np.ndarray]:
+        """Arc length and lateral offset of each centre on ``track``'s centre line (``Track.project``)."""
+        if self.s is None or self.lateral is None:
+            _, self.s, self.lateral = track.project(self.xy)
+        return self.s, self.lateral
 
 
 @dataclass
@@ -296,15 +329,20 @@ class Cars:
     crashed: np.ndarray  # bool
 
 
+def _complex(xy: np.ndarray) -> np.ndarray:
+    """Points (k, 2) as complex numbers x + iy (k,)."""
+    return np.ascontiguousarray(xy).view(complex)[:, 0]
+
+
 def _in_camera(xy: np.ndarray, yaw: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """For each of k cars, whether any of its ``points`` (k, p, 2), on the floor, lies in its camera frustum."""
+    """For each of k cars, whether any of its ``points`` (k, p; complex x + iy), on the floor, lies in its camera
+    frustum."""
     direction = np.exp(1j * yaw)[:, None]
-    camera = (xy[:, 0] + 1j * xy[:, 1])[:, None] + CAMERA_AHEAD * direction
-    local = ((points[..., 0] + 1j * points[..., 1]) - camera) / direction  # real: ahead, imag: left
-    sin, cos = np.sin(CAMERA_PITCH), np.cos(CAMERA_PITCH)
-    depth = local.real * cos + CAMERA_HEIGHT * sin  # along the pitched optical axis
-    up = local.real * sin - CAMERA_HEIGHT * cos
-    half_width = depth * np.tan(CAMERA_HALF_FOV)
+    camera = _complex(xy)[:, None] + CAMERA_AHEAD * direction
+    local = (points - camera) / direction  # real: ahead, imag: left
+    depth = local.real * _PITCH_COS + _HEIGHT_SIN  # along the pitched optical axis
+    up = local.real * _PITCH_SIN - _HEIGHT_COS
+    half_width = depth * _HALF_FOV_TAN
     seen = (depth >= CAMERA_NEAR) & (depth <= CAMERA_FAR)
     seen &= (abs(local.imag) <= half_width) & (abs(up) <= half_width * CAMERA_ASPECT)
     return seen.any(axis=1)
@@ -320,18 +358,20 @@ def _object_params(track: Track, cars: Cars, objects: Objects, bot_speed: float 
             "object_in_camera": False, "objects_speed": [], "objects_heading": [],
             "objects_distance_from_center": [], "objects_distance": [],
         } for _ in range(k)]  # fmt: skip
-    _, s, lateral = track.project(objects.xy)
-    rows, own = np.arange(k), cars.index
+    s, lateral = objects.projection(track)
+    own = cars.index
     length = track.length
     ahead = (s[None, :] - cars.place.front_s[:, None]) % length  # [i, j]: how far object j is ahead of car i
-    behind = np.where(ahead == 0.0, 0.0, length - ahead)  # an object level with the car is behind it
-    ahead[ahead == 0.0] = length
-    ahead[rows, own], behind[rows, own] = np.inf, np.inf
+    level = ahead == 0.0  # an object level with the car is behind it
+    behind = length - ahead
+    behind[level], ahead[level] = 0.0, length
+    itself = np.arange(k) * m + own  # [i, own[i]], flat
+    np.put(ahead, itself, np.inf)
+    np.put(behind, itself, np.inf)
     front, back = ahead.argmin(axis=1), behind.argmin(axis=1)
-    corners = np.array([[1, 1], [1, -1], [-1, -1], [-1, 1], [0, 0]]) * objects.half_size[front][:, None, :]
-    turn = np.exp(1j * objects.yaw[front])[:, None]
-    offset = (corners[..., 0] + 1j * corners[..., 1]) * turn
-    target = objects.xy[front][:, None, :] + np.stack([offset.real, offset.imag], axis=-1)
+    corners = _CORNERS * objects.half_size.take(front, axis=0)[:, None, :]
+    offset = (corners[..., 0] + 1j * corners[..., 1]) * np.exp(1j * objects.yaw[front])[:, None]
+    target = _complex(objects.xy.take(front, axis=0))[:, None] + offset
     in_camera = _in_camera(cars.state.xy, cars.state.yaw, target).tolist()
     moving = bot_speed is not None  # the simulator gives headings and speeds only in races with bots
     columns = {
@@ -356,9 +396,18 @@ def _object_params(track: Track, cars: Cars, objects: Objects, bot_speed: float 
 
 def _track_width(track: Track, seg: np.ndarray, s: np.ndarray) -> np.ndarray:
     """The waypoints' widths interpolated along each car's segment at arc length ``s``."""
-    nxt = (seg + 1) % len(track.width)
-    fraction = np.clip((s - track.arc[seg]) / track.seg_len[seg], 0.0, 1.0)
-    return (1 - fraction) * track.width[seg] + fraction * track.width[nxt]
+    fraction = np.maximum((s - track.arc[seg]) / track.seg_len[seg], 0.0)
+    np.minimum(fraction, 1.0, out=fraction)
+    return (1 - fraction) * track.width[seg] + fraction * track.width[(seg + 1) % len(track.width)]
+
+
+def copy_deepracer_params(params: dict[str, Any]) -> dict[str, Any]:
+    """An exact deep copy of a params dict as ``deepracer_params`` builds it, 5x faster than the general
+    ``rewards.copy_params``: its values are numbers, bools, flat lists of numbers, bools or tuples of
+    numbers (copied in one go; tuples are immutable), and ``objects_location``, a list of [x, y] lists."""
+    copied = {key: value.copy() if type(value) is list else value for key, value in params.items()}
+    copied["objects_location"] = [xy.copy() for xy in params["objects_location"]]
+    return copied
 
 
 def deepracer_params(
@@ -367,31 +416,28 @@ def deepracer_params(
     objects: Objects,
     steps: int,
     bot_speed: float | None = None,
-    reverse: bool = False,
 ) -> list[dict[str, Any]]:
     """One DeepRacer params dict per car (see the module docstring's table), objects = ``objects`` but the car.
 
-    ``bot_speed``: the bots' speed in a race with bots, else None; ``reverse``: the race runs the track
-    against its waypoint order (``track`` is then already reversed).
+    ``bot_speed``: the bots' speed in a race with bots, else None. ``track`` is the track as driven
+    (``Track.reversed()`` in a reverse race).
     """
     place = cars.place
-    front_xy, front_s, front_lateral = place.front_xy, place.front_s, place.front_lateral
-    rows = zip(
-        front_xy.tolist(), np.degrees(cars.state.yaw).tolist(), abs(front_lateral).tolist(),
-        (front_lateral > 0).tolist(), front_s.tolist(), cars.progress.tolist(), cars.speed.tolist(),
-        cars.steering.tolist(), _track_width(track, place.front_seg, front_s).tolist(),
-        place.front_seg.tolist(), place.all_wheels_on.tolist(), place.any_wheel_on.tolist(),
-        cars.crashed.tolist(), cars.state.speed.tolist(), cars.race_progress.tolist(),
-        strict=True,
-    )  # fmt: skip
+    front_s, front_lateral = place.front_s, place.front_lateral
+    numbers = np.array([
+        place.front_xy[:, 0], place.front_xy[:, 1], np.degrees(cars.state.yaw), abs(front_lateral), front_s,
+        cars.progress, cars.speed, cars.steering, _track_width(track, place.front_seg, front_s), cars.state.speed,
+        cars.race_progress,
+    ]).T.tolist()  # fmt: skip
+    flags = np.array([front_lateral > 0, place.all_wheels_on, place.any_wheel_on, cars.crashed]).T.tolist()
     out = _object_params(track, cars, objects, bot_speed)
     time = steps / CONTROL_HZ
-    for params, (xy, heading, off, left, along, prog, speed, steer, width, seg, all_on, any_on, crash, measured,
-                 race) in zip(out, rows, strict=True):  # fmt: skip
+    for params, (x, y, heading, off, along, prog, speed, steer, width, measured, race), (left, all_on, any_on, crash),\
+            seg in zip(out, numbers, flags, place.front_seg.tolist(), strict=True):  # fmt: skip
         params.update({
             "all_wheels_on_track": all_on,
-            "x": xy[0],
-            "y": xy[1],
+            "x": x,
+            "y": y,
             "heading": heading,
             "distance_from_center": off,
             "projection_distance": along,
@@ -404,7 +450,7 @@ def deepracer_params(
             "waypoints": list(track.waypoint_list),
             "closest_waypoints": [seg, seg + 1],
             "is_left_of_center": left,
-            "is_reversed": reverse,
+            "is_reversed": track.reverse,
             "is_crashed": crash,
             "is_offtrack": not any_on,
             "sim_time": time,

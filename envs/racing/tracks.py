@@ -12,6 +12,12 @@ or a path to a ``.npy``. Shipped (previews in ``tracks/*.png``, made by ``make_t
 ``oval`` 24.6 m, 0.9 m wide; ``hairpin`` 39.8 m, 0.8 m, three 180-degree hairpins of radius
 1.2 m; ``speedway`` 91.8 m, 1.0 m, long straights and fast curves; ``sbend`` 31.6 m, 0.9 m, an
 S-bend section. All are counter-clockwise loops starting at the origin heading east.
+
+Lanes: as the simulator's ``track_data.py`` (``inner_lane``, ``outer_lane``), the inner lane runs half-way
+between the centre line and the inner border, the outer lane half-way to the outer border; obstacles,
+bot cars and reset poses use them. ``Track.reversed()`` is the track driven the other way (the
+simulator's ``REVERSE_DIR``, ``Track.reverse`` True): waypoints in reverse order from the same start line
+(an open track from its end line), inner border still inner.
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ class Track:
     name: str
     waypoints: np.ndarray  # (N, 6), the closing duplicate row removed
     closed: bool = True
+    reverse: bool = False  # driven against the file's waypoint order (``reversed()``)
     centre: np.ndarray = field(init=False)  # (N, 2)
     seg_dir: np.ndarray = field(init=False)  # (M, 2) unit direction of segment i -> i+1
     seg_len: np.ndarray = field(init=False)  # (M,)
@@ -86,6 +93,7 @@ class Track:
     half_left: np.ndarray = field(init=False)  # (N,) border distance to the left of the centre
     half_right: np.ndarray = field(init=False)
     width: np.ndarray = field(init=False)  # (N,) inner-to-outer distance
+    lanes: np.ndarray = field(init=False)  # (2, N) signed lateral offset of the inner (0) and outer (1) lane
     # DeepRacer's params['waypoints']: the centre points, on a loop with waypoint 0 again at the end
     waypoint_list: list[tuple[float, float]] = field(init=False)
 
@@ -110,13 +118,42 @@ class Track:
         self.half_left = np.where(inner_left, d_in, d_out)
         self.half_right = np.where(inner_left, d_out, d_in)
         self.width = np.linalg.norm(outer - inner, axis=1)
+        side = np.where(inner_left, 1.0, -1.0)  # the inner border's side: +1 left
+        self.lanes = np.stack([side * d_in / 2, -side * d_out / 2])
         self.waypoint_list = [(float(x), float(y)) for x, y in (np.vstack([c, c[:1]]) if self.closed else c)]
 
     def reversed(self) -> Track:
-        """The same track driven against its waypoint order (DeepRacer's reverse direction), from the same start
-        line on a loop (waypoint 0 stays first), from the end line on an open track."""
+        """The track driven against its waypoint order (the simulator's ``REVERSE_DIR``), ``reverse`` flipped: from
+        the same start line on a loop (waypoint 0 stays first), from the end line on an open track."""
         rows = self.waypoints[::-1]
-        return Track(self.name, np.roll(rows, 1, axis=0) if self.closed else rows, self.closed)
+        if self.closed:  # waypoint 0 stays first: 0, N-1, ..., 1
+            rows = np.roll(rows, 1, axis=0)
+        return Track(self.name, rows, self.closed, not self.reverse)
+
+    def frame(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Centre-line points (k, 2), directions (k,), segments (k,) and the fraction along each segment
+        (k,) at arc lengths ``s`` (k,) (wrapped on a closed track, clipped to it on an open one)."""
+        s = np.asarray(s, dtype=float)
+        s = s % self.length if self.closed else np.clip(s, 0.0, self.length)
+        seg = np.clip(np.searchsorted(self.arc, s, side="right") - 1, 0, len(self.arc) - 1)
+        along = s - self.arc[seg]
+        xy = self.centre[seg] + along[:, None] * self.seg_dir[seg]
+        return xy, self.seg_angle[seg], seg, along / self.seg_len[seg]
+
+    def lane_offset(self, s: np.ndarray, outer: np.ndarray) -> np.ndarray:
+        """Signed lateral offset (left positive) of the inner lane (``outer`` False) or the outer lane
+        at arc lengths ``s``, interpolated between waypoints."""
+        lane = np.broadcast_to(np.asarray(outer, dtype=int), np.shape(s))
+        _, _, seg, f = self.frame(s)
+        nxt = (seg + 1) % len(self.centre)
+        return (1 - f) * self.lanes[lane, seg] + f * self.lanes[lane, nxt]
+
+    def offset_points(self, s: np.ndarray, lateral: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points (k, 2) ``lateral`` metres left of the centre line at arc lengths ``s``, and the
+        track direction there (k,)."""
+        xy, direction, _, _ = self.frame(s)
+        normal = np.stack([-np.sin(direction), np.cos(direction)], axis=1)
+        return xy + np.asarray(lateral, dtype=float)[:, None] * normal, direction
 
     @property
     def borders(self) -> list[np.ndarray]:
@@ -171,9 +208,10 @@ class Track:
         [0, length] on an open one, and the signed lateral offset (k,), positive to the left of
         the driving direction.
         """
-        # complex numbers: x + iy; dividing by a segment's direction rotates into its frame
-        local = ((points[:, 0] + 1j * points[:, 1])[:, None] - self._centre_c) * self._dir_conj
-        t = np.minimum(np.maximum(local.real, 0.0), self.seg_len)  # foot of the perpendicular
+        # complex numbers: x + iy (a view of the rows); dividing by a segment's direction rotates into its frame
+        local = (np.ascontiguousarray(points, dtype=float).view(complex) - self._centre_c) * self._dir_conj
+        t = np.maximum(local.real, 0.0)
+        np.minimum(t, self.seg_len, out=t)  # foot of the perpendicular
         seg = abs(local - t).argmin(axis=1)
         rows = np.arange(len(points))
         s = self.arc[seg] + t[rows, seg]

@@ -1,23 +1,30 @@
-"""``repaint leaderboard``: rank racing policies and bots on tracks, in AWS DeepRacer's spirit.
+"""``repaint leaderboard``: rank racing policies and bots on tracks by AWS DeepRacer's race rules.
 
-Rules (all times are simulated race time: control steps / 15 Hz, never wall time):
+Rules (all times are simulated race time: control steps / 15 Hz, never wall time; the rules and their
+values are the simulator's, see ``envs.racing.rules``):
 
 - time-trial: each entry alone on the track, ``--trials`` runs of ``--laps`` laps; its best run
   counts. Trial ``t`` of ``T`` starts ``t / T`` of a lap past the start line (trial 0 on it), so
-  the trials see different starts while staying fixed from one command to the next. Leaving the
-  track (all four wheels off) or a crash puts the car back at rest on the
-  centre line at its nearest point (the env's ``off_track="reset"``) and adds ``PENALTY_S``
-  seconds; a run stops after ``MAX_RESETS`` resets or ``--time-limit`` seconds of race time.
-- head-to-bot: the same with ``--bots`` pure-pursuit bot cars on the track (parked if they crash).
-- head-to-head: all entries race together in one multi-car race per trial.
+  the trials see different starts while staying fixed from one command to the next. A car that
+  crashes, leaves the track (all four wheels off), stands still (immobilized) or drives the wrong
+  way (reversed) is reset (the env's ``off_track="reset"``) and waits its penalty seconds there
+  while the clock runs (off-track 2 s, crash 5 s, reversed 2 s, immobilized 0 s): its time includes
+  them. A run stops at the reset after ``MAX_RESETS`` resets or after ``--time-limit`` seconds.
+- object-avoidance: the same with ``--obstacles`` boxes on the track, placed as the simulator does.
+- head-to-bot: the same with ``--bots`` bot cars on the track (the simulator's: on their lanes at
+  ``--bot-speed``).
+- head-to-model: all entries race together in one race per trial; of two cars that touch, the one
+  behind has crashed.
+- ``--reverse``: every race the other way round the track.
 - an open track (see ``envs.racing.tracks``): every run is one run from the start line to the end
   line, whatever ``--laps``, and every trial starts on the start line.
 
-Ranking (per track): more laps first, then less total time (race time + penalties), then more
-progress. Reported per entry and track: rank, best lap time, total time, laps, progress %,
-off-track and crash resets, penalty seconds, and the mean reward per step under ``--reward`` (a
-DeepRacer reward file) when given. Policies act deterministically (the mode of their action
-distribution) and trial ``t`` uses env seed ``t``, so the same command prints the same table.
+Ranking (per track): more laps first, then less total time (race time, penalty waits included), then
+more progress. Reported per entry and track: rank, best lap time, total time, laps, progress %,
+resets by cause (off-track, crash, reversed, immobilized), the penalty seconds among the total, and
+the mean reward per step under ``--reward`` (a DeepRacer reward file) when given. Policies act
+deterministically (the mode of their action distribution) and trial ``t`` uses env seed ``t``, so
+the same command prints the same table.
 
 Entries: ``[NAME=]PATH`` with PATH a run dir, a ``policy.pt`` or a teacher folder; or
 ``bot:pure-pursuit`` with an optional speed in m/s, ``bot:pure-pursuit@3`` (bots drive through the
@@ -37,9 +44,8 @@ from typing import Any
 
 from repaint_ma.errors import UsageError, check_flag, check_out
 
-PENALTY_S = 2.0  # seconds added per off-track or crash reset
-MAX_RESETS = 10  # a run stops after this many resets
-RACES = ("time-trial", "head-to-bot", "head-to-head")
+MAX_RESETS = 10  # a run stops at the next reset after this many (the simulator's NUMBER_OF_RESETS)
+RACES = ("time-trial", "object-avoidance", "head-to-bot", "head-to-model")
 
 
 @dataclass
@@ -49,8 +55,8 @@ class RunResult:
     laps: int = 0
     lap_times: list[float] = field(default_factory=list)
     race_time: float = 0.0
-    offtrack: int = 0
-    crashes: int = 0
+    resets: dict[str, int] = field(default_factory=dict)  # by cause, the env's infos["resets"]
+    penalties: float = 0.0  # seconds of penalty waits, within race_time
     progress: float = 0.0
     reward_sum: float = 0.0
     steps: int = 0
@@ -58,12 +64,9 @@ class RunResult:
     replay: dict[str, Any] | None = None  # with ``record``: the race as ``replay.write_gif`` draws it
 
     @property
-    def penalties(self) -> float:
-        return PENALTY_S * (self.offtrack + self.crashes)
-
-    @property
     def total_time(self) -> float:
-        return self.race_time + self.penalties
+        """The race time: penalty waits are in it, as DeepRacer counts them."""
+        return self.race_time
 
     def key(self) -> tuple:
         """Sort key: more laps, then less total time, then more progress."""
@@ -124,20 +127,21 @@ class Entry:
 
 
 def race(
-    entries: list[Entry], track: str, trial: int, laps: int, bots: int, time_limit: float, reward: Any = None,
-    start_offset: float = 0.0, record: bool = False,
+    entries: list[Entry], track: str, trial: int, laps: int, kind: str, time_limit: float, reward: Any = None,
+    start_offset: float = 0.0, record: bool = False, **race_kwargs: Any,
 ) -> list[RunResult]:  # fmt: skip
-    """One race of ``entries`` (one car each) on ``track``, the grid ``start_offset`` metres past the
-    start line; bots drive extra cars. Returns one result per entry; with ``record``, each holds the
-    race's replay (one frame at the start and one per control step)."""
+    """One race of kind ``kind`` (one of ``RACES``) of ``entries`` (one car each) on ``track``, the grid
+    ``start_offset`` metres past the start line; ``race_kwargs`` go to the env (obstacles, bots,
+    bot_speed, reverse). Returns one result per entry; with ``record``, each holds the race's
+    replay (one frame at the start and one per control step)."""
     import envs
     from envs.racing.physics import CONTROL_HZ
     from repaint_ma.apps.replay import racing_frame
 
     env = envs.make(
-        "racing/multi-car", cars=len(entries), bots=bots, track=track, laps=laps,
+        "racing/multi-car", cars=len(entries), race_type=kind.replace("-", "_"), track=track, laps=laps,
         max_steps=int(time_limit * CONTROL_HZ), off_track="reset", max_resets=MAX_RESETS, reward="centerline",
-        start_offset=start_offset,
+        start_offset=start_offset, **race_kwargs,
     )  # fmt: skip
     for entry in entries:
         entry.check(env)
@@ -165,7 +169,7 @@ def race(
             if info["laps"] > r.laps:
                 r.lap_times.append(info["time"] - sum(r.lap_times))
                 r.laps = info["laps"]
-            r.offtrack, r.crashes = info["resets"]["offtrack"], info["resets"]["crash"]
+            r.resets, r.penalties = info["resets"], info["penalty_s"]
     if record:
         labels = [entries[car].name if car < len(entries) else "bot" for car in cars]
         for r in results:
@@ -175,11 +179,11 @@ def race(
 
 
 def leaderboard(
-    entries: list[Entry], tracks: list[str], race_kind: str, trials: int, laps: int, bots: int,
-    time_limit: float, reward: Any = None, record: bool = False,
+    entries: list[Entry], tracks: list[str], race_kind: str, trials: int, laps: int, time_limit: float,
+    reward: Any = None, record: bool = False, **race_kwargs: Any,
 ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
     """Per track, the ranked rows (best trial per entry) and each best run's driven line (``path``) and,
-    with ``record``, its race's replay (``replay``)."""
+    with ``record``, its race's replay (``replay``); ``race_kwargs`` go to ``race``."""
     from envs.racing.tracks import load_track
 
     out: dict[str, list[dict[str, Any]]] = {}
@@ -189,11 +193,11 @@ def leaderboard(
         n_laps, length = (laps, t.length) if t.closed else (1, 0.0)
         for trial in range(trials):
             offset = trial * length / trials
-            if race_kind == "head-to-head":
-                runs = race(entries, track, trial, n_laps, 0, time_limit, reward, offset, record)
+            if race_kind == "head-to-model":
+                runs = race(entries, track, trial, n_laps, race_kind, time_limit, reward, offset, record, **race_kwargs)
             else:
-                n_bots = bots if race_kind == "head-to-bot" else 0
-                runs = [race([e], track, trial, n_laps, n_bots, time_limit, reward, offset, record)[0] for e in entries]
+                runs = [race([e], track, trial, n_laps, race_kind, time_limit, reward, offset, record, **race_kwargs)[0]
+                        for e in entries]  # fmt: skip
             for i, run in enumerate(runs):
                 if best[i] is None or run.key() < best[i].key():
                     best[i] = run
@@ -205,7 +209,9 @@ def leaderboard(
                 "rank": rank, "entry": entries[i].name, "track": Path(track).stem,
                 "best_lap_s": round(min(r.lap_times), 3) if r.lap_times else None,
                 "total_time_s": round(r.total_time, 3), "laps": r.laps, "progress_pct": round(r.progress, 1),
-                "offtrack": r.offtrack, "crashes": r.crashes, "penalty_s": r.penalties,
+                "offtrack": r.resets.get("offtrack", 0), "crashes": r.resets.get("crash", 0),
+                "reversed": r.resets.get("reversed", 0), "immobilized": r.resets.get("immobilized", 0),
+                "penalty_s": round(r.penalties, 3),
                 "mean_reward": round(r.reward_sum / r.steps, 4) if reward is not None and r.steps else None,
                 "path": r.path, "replay": r.replay,
             })  # fmt: skip
@@ -213,8 +219,8 @@ def leaderboard(
     return out
 
 
-COLUMNS = ["rank", "entry", "best_lap_s", "total_time_s", "laps", "progress_pct", "offtrack", "crashes", "penalty_s",
-           "mean_reward"]  # fmt: skip
+COLUMNS = ["rank", "entry", "best_lap_s", "total_time_s", "laps", "progress_pct", "offtrack", "crashes", "reversed",
+           "immobilized", "penalty_s", "mean_reward"]  # fmt: skip
 
 
 def markdown(board: dict[str, list[dict[str, Any]]], race_kind: str) -> str:
@@ -268,7 +274,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--race", choices=RACES, default="time-trial", help="race type (default time-trial)")
     parser.add_argument("--trials", type=int, default=3, help="runs per entry and track; the best counts (default 3)")
     parser.add_argument("--laps", type=int, default=3, help="laps per run (default 3)")
-    parser.add_argument("--bots", type=int, default=2, help="bot cars in head-to-bot")
+    parser.add_argument("--bots", type=int, default=2, help="bot cars in head-to-bot (default 2)")
+    parser.add_argument("--bot-speed", type=float, default=1.5, help="head-to-bot's bot speed, m/s (default 1.5)")
+    parser.add_argument("--obstacles", type=int, default=3, help="boxes in object-avoidance (default 3)")
+    parser.add_argument("--reverse", action="store_true", help="race the tracks the other way round")
     parser.add_argument("--time-limit", type=float, default=120.0, help="race seconds per run (default 120)")
     parser.add_argument("--reward", help="a DeepRacer reward file: report the mean reward per step under it")
     parser.add_argument("--format", choices=("md", "csv", "json"), default="md", help="what the terminal shows")
@@ -278,6 +287,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--record", metavar="DIR", help="also write each entry's best race on each track as an animated GIF in DIR"
     )
+
+
+def _race_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """The env kwargs of the race flags: boxes, bots, direction."""
+    kwargs: dict[str, Any] = {"reverse": True} if args.reverse else {}
+    if args.race == "object-avoidance":
+        kwargs["obstacles"] = args.obstacles
+    if args.race == "head-to-bot":
+        kwargs |= {"bots": args.bots, "bot_speed": args.bot_speed}
+    return kwargs
 
 
 def main(args: argparse.Namespace) -> int:
@@ -292,9 +311,11 @@ def main(args: argparse.Namespace) -> int:
             load_track(track)
         except ValueError as err:
             raise UsageError(f"--track {track}: {err}") from None
-    for flag, value, low in (("--trials", args.trials, 1), ("--laps", args.laps, 1), ("--bots", args.bots, 0)):
+    for flag, value, low in (("--trials", args.trials, 1), ("--laps", args.laps, 1), ("--bots", args.bots, 1),
+                             ("--obstacles", args.obstacles, 1)):  # fmt: skip
         check_flag(flag, value, low)
     check_flag("--time-limit", args.time_limit, 0, above=True)
+    check_flag("--bot-speed", args.bot_speed, 0, above=True)
     if args.out:
         check_out("--out", Path(args.out), folder=True)
     if args.record:
@@ -308,8 +329,9 @@ def main(args: argparse.Namespace) -> int:
     entries = [Entry(spec) for spec in args.entry]
     record = Path(args.record) if args.record else None
     board = leaderboard(
-        entries, args.track, args.race, args.trials, args.laps, args.bots, args.time_limit, reward, record is not None
-    )
+        entries, args.track, args.race, args.trials, args.laps, args.time_limit, reward, record is not None,
+        **_race_kwargs(args),
+    )  # fmt: skip
     flat = [{k: v for k, v in row.items() if k not in ("path", "replay")} for rows in board.values() for row in rows]
     if args.format == "json":
         print(json.dumps(flat))
