@@ -1,6 +1,6 @@
 """Pure pursuit at fixed speeds: laps completed and lap times on a track, how fast the car can lap.
 
-    python benchmarks/pursuit_laps.py --track docs/tracks/deepracer/reInvent2019_track.npy --speeds 1 2 3 4
+    python benchmarks/pursuit_laps.py --track envs/racing/tracks/reInvent2019_track.npy --speeds 1 2 3 4
     python benchmarks/pursuit_laps.py --speeds 4 --corner-accel 2.5   # slows for the bends
 
 For each speed, one ``racing/single-car`` race of ``--laps`` laps (continuous actions, so the
@@ -76,7 +76,7 @@ def race(track: str, speed: float, laps: int, lookahead: float, corner_accel: fl
 def main() -> None:
     """Parse arguments and print one result per speed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--track", default="docs/tracks/deepracer/reInvent2019_track.npy")
+    parser.add_argument("--track", default="envs/racing/tracks/reInvent2019_track.npy")
     parser.add_argument("--speeds", type=float, nargs="+", default=[1.0, 2.0, 3.0, 4.0])
     parser.add_argument("--laps", type=int, default=3)
     parser.add_argument("--lookahead", type=float, default=0.8, help="pure-pursuit lookahead, m")

@@ -298,7 +298,7 @@ def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots():
 
 
 def test_reverse_on_an_open_track_starts_at_its_end_line():
-    path = "docs/tracks/deepracer/Straight_track.npy"
+    path = "envs/racing/tracks/Straight_track.npy"
     forward = load_track(path)
     env = single_car(track=path, reverse=True, action_space="continuous", max_steps=1000)
     _, infos = env.reset(seed=0)

@@ -8,11 +8,12 @@ from pettingzoo.test import parallel_api_test
 
 from envs.racing import load_track, shipped_tracks, single_car
 from envs.racing.make_tracks import turtle, waypoints
-from envs.racing.tracks import validate_waypoints
+from envs.racing.tracks import TRACKS_DIR, validate_waypoints
 
 
 def test_shipped_tracks_load_and_have_previews():
-    assert shipped_tracks() == ["hairpin", "oval", "sbend", "speedway"]
+    assert shipped_tracks() == ["Straight_track", "hairpin", "oval", "reInvent2019_track", "sbend", "speedway"]
+    assert all((TRACKS_DIR / f"{name}.png").is_file() for name in shipped_tracks())
     lengths = {name: load_track(name).length for name in shipped_tracks()}
     assert lengths["oval"] == pytest.approx(12.0 + 4 * np.pi, rel=1e-3)
     assert lengths["speedway"] > 80.0  # the long fast one
@@ -136,6 +137,6 @@ def test_open_track_parallel_api(tmp_path):
 
 @pytest.mark.parametrize(("name", "closed"), [("reInvent2019_track", True), ("Straight_track", False)])
 def test_deepracer_example_routes_load_unchanged(name, closed):
-    env = single_car(track=f"docs/tracks/deepracer/{name}.npy")
+    env = single_car(track=f"envs/racing/tracks/{name}.npy")
     env.reset(seed=0)
     assert env.track.closed == closed

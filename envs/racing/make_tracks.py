@@ -1,4 +1,5 @@
-"""Generate the shipped tracks: ``python -m envs.racing.make_tracks`` writes tracks/<name>.npy/.png.
+"""Generate the shipped tracks: ``python -m envs.racing.make_tracks`` writes tracks/<name>.npy/.png, and
+the previews of the shipped DeepRacer route files (``tracks/NOTICE``), which it leaves unchanged.
 
 Each track is a "turtle" path of straights and constant-radius arcs whose turns add up to one
 full left-hand (counter-clockwise) loop; a tiny linear correction closes any leftover gap. The
@@ -13,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from envs.racing.tracks import TRACKS_DIR, validate_waypoints
+from envs.racing.tracks import TRACKS_DIR, shipped_tracks, validate_waypoints
 
 SPACING = 0.25
 # name -> (width in metres, pieces): ("S", length) straight, ("L"/"R", degrees, radius) arc.
@@ -129,6 +130,8 @@ def main() -> None:
         np.save(TRACKS_DIR / f"{name}.npy", array)
         preview(array, name, TRACKS_DIR / f"{name}.png")
         print(f"{name}: {len(array) - 1} waypoints")
+    for name in sorted(set(shipped_tracks()) - set(DESIGNS)):  # DeepRacer's own route files
+        preview(np.load(TRACKS_DIR / f"{name}.npy")[:, :6], name, TRACKS_DIR / f"{name}.png")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ waypoint order. ``load_track`` takes a shipped name
 or a path to a ``.npy``. Shipped (previews in ``tracks/*.png``, made by ``make_tracks.py``):
 ``oval`` 24.6 m, 0.9 m wide; ``hairpin`` 39.8 m, 0.8 m, three 180-degree hairpins of radius
 1.2 m; ``speedway`` 91.8 m, 1.0 m, long straights and fast curves; ``sbend`` 31.6 m, 0.9 m, an
-S-bend section. All are counter-clockwise loops starting at the origin heading east.
+S-bend section (all four counter-clockwise loops starting at the origin heading east); and two of
+DeepRacer's own route files, unchanged (Apache-2.0, ``tracks/NOTICE``): ``reInvent2019_track`` 23.1 m,
+1.07 m wide (the re:Invent 2019 championship track), and ``Straight_track`` (open).
 
 Lanes: as the simulator's ``track_data.py`` (``inner_lane``, ``outer_lane``), the inner lane runs half-way
 between the centre line and the inner border, the outer lane half-way to the outer border; obstacles,
