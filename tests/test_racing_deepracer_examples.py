@@ -48,10 +48,10 @@ def test_time_trial_example_runs_a_whole_lap_unchanged(name):
 def test_object_avoidance_example_runs_a_race_with_bots_unchanged(name):
     env = envs.make("racing/multi-car", cars=2, bots=2, bot_speed=1.0, reward=_file(name), max_steps=500,
                     off_track="reset")  # fmt: skip
-    # the cars, twice as fast as the bots, run into them: a crashed bot is parked, a car put back on the track
+    # the cars, twice as fast as the bots, run into them and are put back on the track; the first to finish is parked
     trace, last = _race(env, speed=2.0)
     assert [info["laps"] for info in last.values()] == [1, 1]  # both cars finish, after 200 steps or so
-    assert all(len(p["objects_location"]) == 3 for p, _ in trace)  # every other car, parked ones too
+    assert all(len(p["objects_location"]) == 3 for p, _ in trace)  # every other car and bot, parked ones too
     assert any(x >= PARK_DISTANCE for p, _ in trace for x, _ in p["objects_location"])
     assert all(math.isfinite(reward) for _, reward in trace)
 
@@ -130,3 +130,12 @@ def test_examples_read_only_keys_the_params_have(params):
         text = path.read_text()
         keys = {part.split('"]')[0] for part in text.split('params["')[1:]}
         assert keys and keys <= set(params), (path.name, keys - set(params))
+
+
+@pytest.mark.parametrize("name", OBJECT_AVOIDANCE)
+def test_object_avoidance_example_runs_an_object_avoidance_race_unchanged(name):
+    env = single_car(race_type="object_avoidance", obstacles=3, reward=_file(name), max_steps=1500, off_track="reset")
+    trace, last = _race(env, speed=1.5)  # pure pursuit drives into the boxes: each crash puts the car back
+    assert last["car_0"]["laps"] == 1 and last["car_0"]["resets"]["crash"] >= 1
+    assert all(len(p["objects_location"]) == 3 for p, _ in trace)  # the three boxes, every step
+    assert all(math.isfinite(reward) for _, reward in trace)
