@@ -410,7 +410,7 @@ class RacingEnv(ParallelEnv):
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Apply one action per live agent for 1/15 s (a waiting car stays put); bots move themselves."""
-        cars = np.array([self._car_of[a] for a in self.agents], dtype=int)
+        cars = self._racing[: len(self.agents)]  # the live agents' cars, in their order
         waiting = self.hold[cars] > 0
         wait_list = waiting.tolist()
         for agent, car, wait in zip(self.agents, cars.tolist(), wait_list, strict=True):
@@ -439,7 +439,7 @@ class RacingEnv(ParallelEnv):
         finished = self.progress.laps(cars) >= self.laps
         flags = np.array([crashed, ~place.any_wheel_on[:k], immobilized, reversed_]) & ~(finished | waiting)
         causes = [""] * k  # each agent's first cause in CAUSES' order
-        if flags.any():
+        if np.count_nonzero(flags):  # (cheaper than flags.any() on a few elements)
             first, caused = flags.argmax(axis=0).tolist(), flags.any(axis=0).tolist()
             causes = [rules.CAUSES[j] if any_ else "" for j, any_ in zip(first, caused, strict=True)]
         rewards, terminations, truncations = {}, {}, {}
