@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -11,32 +12,13 @@ from envs.errors import EnvInputError
 from envs.racing import REWARDS, RewardFunctionError, load_reward, single_car
 from envs.racing.params import PARAM_KEYS
 
-# AWS DeepRacer's documented example 1, "follow the center line", as a user would paste it.
-DEEPRACER_EXAMPLE = '''
-def reward_function(params):
-    """Example of rewarding the agent to follow center line"""
-    track_width = params['track_width']
-    distance_from_center = params['distance_from_center']
-
-    marker_1 = 0.1 * track_width
-    marker_2 = 0.25 * track_width
-    marker_3 = 0.5 * track_width
-
-    if distance_from_center <= marker_1:
-        reward = 1.0
-    elif distance_from_center <= marker_2:
-        reward = 0.5
-    elif distance_from_center <= marker_3:
-        reward = 0.1
-    else:
-        reward = 1e-3  # likely crashed/ close to off track
-
-    return float(reward)
-
+# AWS DeepRacer's documented example 1, "follow the center line", as a user would paste it, and a second function.
+FOLLOW_CENTER_LINE = Path(__file__).parent / "data" / "deepracer_rewards" / "follow_center_line.py"
+SPEEDY = """
 
 def speedy(params):
     return params['speed'] * 2.0
-'''
+"""
 
 
 def _params(**overrides):
@@ -84,7 +66,7 @@ def test_avoid_cars_punishes_a_car_close_ahead_in_the_same_lane():
 
 def test_user_reward_file_runs_unchanged(tmp_path):
     path = tmp_path / "my_reward.py"
-    path.write_text(DEEPRACER_EXAMPLE)
+    path.write_text(FOLLOW_CENTER_LINE.read_text() + SPEEDY)
     env = single_car(reward=str(path))
     reference = single_car(reward="centerline")
     for e in (env, reference):
