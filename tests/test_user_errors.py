@@ -134,6 +134,27 @@ def test_compare_refuses_records_made_with_other_settings(tmp_path):
         run_compare(more, tmp_path, [0], ["baseline"], progress=False)
 
 
+def test_compare_rescores_records_whose_only_change_is_the_target(tmp_path):
+    sc = from_dict(
+        {**TINY, "train": {**TINY["train"], "target_score": 1e9, "iterations": 4, "eval_every": 1, "smooth": 1}}
+    )
+    run_compare(sc, tmp_path, [0], ["baseline"], progress=False)
+    record_file = tmp_path / "baseline-seed0.json"
+    before = json.loads(record_file.read_text())
+    assert before["K"] is None
+    scores = before["curve"]["score"]
+    # smooth 1: K is the first evaluation at the best score
+    target = sorted(scores)[-1]
+    retargeted = from_dict({**TINY, "train": {**TINY["train"], "target_score": target, "iterations": 4,
+                                              "eval_every": 1, "smooth": 1}})  # fmt: skip
+    summary = run_compare(retargeted, tmp_path, [0], ["baseline"], progress=False)
+    after = json.loads(record_file.read_text())
+    first_hit = before["curve"]["iteration"][scores.index(target)]
+    assert after["K"] == first_hit and summary["modes"]["baseline"]["K"] == [first_hit]
+    assert after["target_rescored_from"] == 1e9 and after["settings"]["train.target_score"] == target
+    assert after["curve"] == before["curve"]
+
+
 RACING = "racing/single-car"
 RACE = ["leaderboard", "--track", "oval", "--entry", "bot:pure-pursuit"]
 CARTPOLE = {"id": "classic/CartPole-v1", "kwargs": {}}

@@ -2,7 +2,8 @@
 
 Per run a JSON (``<mode>-seed<N>.json``: K, final score, curve); per scenario
 ``summary.json``; the table as Markdown, CSV and JSON. Finished (mode, seed) pairs are
-skipped, so an interrupted compare resumes. A baseline run does not see the teacher, so scenarios
+skipped, so an interrupted compare resumes; a record made with another target score only is re-scored
+from its stored curve (the target does not change training). A baseline run does not see the teacher, so scenarios
 that differ only in their teacher or transfer settings may share it (``baseline_from``).
 """
 
@@ -27,7 +28,7 @@ from repaint_ma.errors import ScenarioError, UsageError
 from repaint_ma.learner import train
 from repaint_ma.progress import format_duration
 from repaint_ma.rundir import changed_keys, flatten
-from repaint_ma.runlog import code_commit
+from repaint_ma.runlog import code_commit, iterations_to_target
 from repaint_ma.scenario import MODES, Scenario, load
 
 MODE_LABELS = {"baseline": "K_baseline", "ks": "K_KS", "it": "K_IT", "repaint": "K_REPAINT"}
@@ -84,7 +85,7 @@ def run_compare(
         for mode in modes:
             result_file = out_dir / f"{mode}-seed{seed}.json"
             if result_file.is_file():
-                check_record(result_file, run_settings(sc, mode, seed))
+                check_record(result_file, run_settings(sc, mode, seed), sc.train.smooth)
                 continue
             shared = shared_baseline(sc, baseline_from, seed) if mode == "baseline" and baseline_from else None
             if shared is not None:
@@ -151,13 +152,26 @@ def run_settings(sc: Scenario, mode: str, seed: int) -> dict[str, Any]:
     return {k: v for k, v in keys.items() if k.split(".")[0] not in unseen}
 
 
-def check_record(path: Path, settings: dict[str, Any]) -> None:
-    """Raise ``UsageError`` if the record at ``path`` was made with other settings than ``settings``."""
-    stored = json.loads(path.read_text()).get("settings")
+def check_record(path: Path, settings: dict[str, Any], smooth: int) -> None:
+    """Raise ``UsageError`` if the record at ``path`` was made with other settings than ``settings``.
+
+    The target score alone does not change training (it is read only to find K), so a record that differs
+    only in ``train.target_score`` is re-scored in place: K from its stored curve at the new target, the old
+    target kept as ``target_rescored_from``.
+    """
+    record = json.loads(path.read_text())
+    stored = record.get("settings")
     if stored is None:
         raise UsageError(f"{path}: a record without its settings (an older compare); remove it to re-run, or use --out")
     diff = changed_keys(stored, settings)
-    if diff:
+    if diff and set(diff) == {"train.target_score"} and settings["train.target_score"] is not None:
+        target = settings["train.target_score"]
+        curve = record["curve"]
+        record["K"] = iterations_to_target(curve["iteration"], curve["score"], target, smooth)
+        record.setdefault("target_rescored_from", stored["train.target_score"])
+        record["settings"] = {**stored, "train.target_score": target}
+        _write_json(path, record)
+    elif diff:
         shown = "; ".join(f"{k}: {old!r} here, {new!r} now" for k, (old, new) in diff.items())
         raise UsageError(f"{path}: made with other settings ({shown}); use another --out, or remove it to re-run")
 
