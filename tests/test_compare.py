@@ -235,3 +235,24 @@ def test_a_failed_parallel_run_stops_the_compare_and_names_the_run(tmp_path):
     with pytest.raises(RuntimeError, match=r"the (ks|it) run of seed 0 failed"):
         run_compare(load(path), tmp_path / "out", [0], ["ks", "it"], progress=False, jobs=2)
     assert not list((tmp_path / "out").glob("*-seed*.json"))
+
+
+def test_target_sweep_rescores_stored_curves(tmp_path):
+    from benchmarks.target_sweep import sweep
+
+    def record(mode, seed, scores):
+        rec = {"scenario": "s", "mode": mode, "seed": seed, "commit": "abc",
+               "curve": {"iteration": [2, 4, 6, 8], "score": scores},
+               "settings": {"train.iterations": 8, "train.smooth": 1}}  # fmt: skip
+        (tmp_path / f"{mode}-seed{seed}.json").write_text(json.dumps(rec))
+
+    record("baseline", 0, [0, 1, 2, 3])
+    record("baseline", 1, [0, 0, 2, 2])
+    record("repaint", 0, [1, 3, 3, 3])
+    record("repaint", 1, [2, 2, 2, 2])
+    rows = {(r["target"], r["mode"]): r for r in sweep(tmp_path, [2.0, 3.0])["rows"]}
+    assert rows[(2.0, "baseline")]["K"] == [6, 6] and rows[(2.0, "repaint")]["K"] == [4, 2]
+    assert rows[(2.0, "repaint")]["pct_fewer"] == pytest.approx(50.0)  # 1 - 3 / 6
+    # at 3 the baseline's seed 1 and REPAINT's seed 1 never get there: misses on both sides
+    assert rows[(3.0, "baseline")]["K"] == [8, None] and rows[(3.0, "repaint")]["K"] == [4, None]
+    assert rows[(3.0, "repaint")]["pct_fewer_kind"] == "undecidable"
