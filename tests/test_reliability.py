@@ -12,6 +12,7 @@ import pytest
 import torch
 import yaml
 from gymnasium import spaces
+from tiny import ROOT, TINY, cli
 
 from repaint_ma.checkpoint import atomic_write, load_checkpoint
 from repaint_ma.errors import PolicyFileError, UsageError, WriteError
@@ -19,20 +20,6 @@ from repaint_ma.learner import train
 from repaint_ma.networks import ActorCritic, load_policy
 from repaint_ma.runlog import MetricsLog, read_metrics
 from repaint_ma.scenario import from_dict
-
-ROOT = Path(__file__).resolve().parents[1]
-TINY = {
-    "name": "tiny",
-    "env": {"id": "toy/staggered", "kwargs": {}},
-    "ppo": {"steps_per_iteration": 64, "epochs": 1, "minibatch": 32, "num_envs": 2, "hidden": [8]},
-    "train": {"iterations": 2, "eval_episodes": 1},
-}
-
-
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "repaint_ma.apps.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
 
 
 class _Payload:
@@ -69,14 +56,14 @@ def test_eval_of_a_hostile_policy_is_one_line_and_runs_nothing(tmp_path):
     run.mkdir()
     _old_format_policy(run / "policy.pt", _Payload(marker))
     (run / "config.yaml").write_text(yaml.safe_dump(from_dict(TINY).to_dict()))
-    proc = _cli("eval", str(run), "--episodes", "1")
+    proc = cli("eval", str(run), "--episodes", "1")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
     assert not marker.exists()
 
 
 def test_convert_policy_rewrites_a_trusted_old_file_that_then_acts_the_same(tmp_path):
     model = _old_format_policy(tmp_path / "policy.pt")
-    proc = _cli("convert-policy", str(tmp_path))
+    proc = cli("convert-policy", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     loaded, _ = load_policy(tmp_path / "policy.pt")
     obs = torch.randn(5, 3)
@@ -154,7 +141,7 @@ def test_a_second_run_into_a_locked_run_dir_is_refused_naming_the_holder(tmp_pat
 
 
 def test_a_new_run_into_a_dir_holding_a_run_is_refused_unless_overwrite(tmp_path):
-    sc = from_dict(TINY, overrides={"train.iterations": 1})
+    sc = from_dict(TINY)
     train(sc, tmp_path / "run", progress=False)
     before = (tmp_path / "run" / "metrics.csv").read_text()
     with pytest.raises(UsageError, match=r"already holds a run.*--overwrite"):
@@ -166,9 +153,9 @@ def test_a_new_run_into_a_dir_holding_a_run_is_refused_unless_overwrite(tmp_path
 
 def test_resume_with_a_changed_scenario_is_refused_before_touching_the_run_dir(tmp_path):
     run = tmp_path / "run"
-    train(from_dict(TINY, overrides={"train.iterations": 1}), run, progress=False)
+    train(from_dict(TINY), run, progress=False)
     config = (run / "config.yaml").read_text()
-    changed = from_dict(TINY, overrides={"train.iterations": 1, "ppo.lr": 1e-3, "ppo.hidden": [4]})
+    changed = from_dict(TINY, overrides={"ppo.lr": 1e-3, "ppo.hidden": [4]})
     with pytest.raises(UsageError, match=r"\(ppo\.hidden: \[8\] -> \[4\]; ppo\.lr: 0\.0003 -> 0\.001\)"):
         train(changed, run, resume=True, progress=False)
     assert (run / "config.yaml").read_text() == config
@@ -178,8 +165,8 @@ def test_resume_with_a_changed_scenario_is_refused_before_touching_the_run_dir(t
 
 def test_resume_with_an_allowed_change_records_it_in_the_metrics(tmp_path):
     run = tmp_path / "run"
-    train(from_dict(TINY, overrides={"train.iterations": 1}), run, progress=False)
-    more = from_dict(TINY, overrides={"ppo.lr": 1e-3})  # and 2 iterations instead of 1
+    train(from_dict(TINY), run, progress=False)
+    more = from_dict(TINY, overrides={"ppo.lr": 1e-3, "train.iterations": 2})
     with pytest.raises(UsageError, match=r"train\.iterations: 1 -> 2"):
         train(more, run, resume=True, progress=False, allow_changed=["ppo.lr"])
     train(more, run, resume=True, progress=False, allow_changed=["ppo.lr", "train.iterations"])

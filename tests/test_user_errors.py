@@ -12,25 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny import ROOT, TINY, cli
 
 from envs.racing import RewardFunctionError, load_reward
 from repaint_ma.apps.compare import run_compare
 from repaint_ma.errors import ScenarioError, UsageError
 from repaint_ma.scenario import from_dict, load, parse_override
-
-ROOT = Path(__file__).resolve().parents[1]
-TINY = {
-    "name": "tiny",
-    "env": {"id": "toy/staggered", "kwargs": {}},
-    "ppo": {"steps_per_iteration": 64, "epochs": 1, "minibatch": 32, "num_envs": 2, "hidden": [8]},
-    "train": {"iterations": 1, "eval_episodes": 1},
-}
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "repaint_ma.apps.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=180
-    )
 
 
 def _one_line_error(proc: subprocess.CompletedProcess) -> str:
@@ -77,7 +64,7 @@ def test_a_reward_file_returning_a_string_stops_the_run_in_one_line_also_with_wo
         "ppo: {steps_per_iteration: 8, num_envs: 2, minibatch: 8, epochs: 1, hidden: [4]}\n"
         "train: {iterations: 1, eval_episodes: 1}\n"
     )
-    err = _one_line_error(_cli("run", str(scenario), "--quiet", "--workers", "2", "--run-dir", str(tmp_path / "run")))
+    err = _one_line_error(cli("run", str(scenario), "--quiet", "--workers", "2", "--run-dir", str(tmp_path / "run")))
     assert "my_reward.py:reward_function returned 'fast', not a finite number" in err
 
 
@@ -85,8 +72,8 @@ def test_two_runs_into_one_dir_and_a_non_empty_dir_are_one_line(tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(json.dumps(TINY))
     run = ["run", str(scenario), "--quiet", "--run-dir", str(tmp_path / "run")]
-    assert _cli(*run).returncode == 0
-    assert "already holds a run" in _one_line_error(_cli(*run))
+    assert cli(*run).returncode == 0
+    assert "already holds a run" in _one_line_error(cli(*run))
 
 
 @pytest.mark.parametrize("text", ["ppo.lr=3e-4", "ppo.lr=1e-3", "ppo.lr=1E+2"])
