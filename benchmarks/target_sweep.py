@@ -3,7 +3,7 @@
     python -m benchmarks.target_sweep results/mujoco/reacher-similar --targets -7 -6 -5.5 --json
 
 A diagnostic, not a re-run: the target does not change training (it is read only to find K), so each
-record's curve gives K at any target (``runlog.iterations_to_target`` with the record's smoothing), and
+record's curve gives K at any target (``compare.record_k`` with the record's smoothing), and
 the same statistics as the table (``compare.pct_fewer``: misses count as the budget, a bound then).
 The compare dir is only read; ``--json`` writes ``results/diagnostics/<scenario>-targets.json`` with the
 commits of the records it read.
@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from repaint_ma.apps.compare import MODE_LABELS, format_fewer, format_k_seeds, pct_fewer
-from repaint_ma.runlog import iterations_to_target, short_commit
+from repaint_ma.apps.compare import MODE_LABELS, NO_COMPARISON, format_fewer, format_k_seeds, pct_fewer, record_k
+from repaint_ma.runlog import short_commit
 from repaint_ma.scenario import MODES
 
 OUT_DIR = Path("results/diagnostics")
@@ -34,17 +34,10 @@ def sweep(compare_dir: Path, targets: list[float]) -> dict[str, Any]:
     budget, smooth = any_record["settings"]["train.iterations"], any_record["settings"]["train.smooth"]
     rows = []
     for target in targets:
-        ks = {m: [iterations_to_target(r["curve"]["iteration"], r["curve"]["score"], target, smooth) for r in rs]
-              for m, rs in records.items()}  # fmt: skip
+        ks = {m: [record_k(r, target, smooth) for r in rs] for m, rs in records.items()}
         for mode, mode_ks in ks.items():
-            fewer = pct_fewer(mode_ks, ks["baseline"], budget) if mode != "baseline" else None
-            rows.append({
-                "target": target, "mode": mode, "K": mode_ks,
-                "pct_fewer": None if fewer is None else fewer.pct,
-                "pct_fewer_lo": None if fewer is None else fewer.lo,
-                "pct_fewer_hi": None if fewer is None else fewer.hi,
-                "pct_fewer_kind": None if fewer is None else fewer.kind,
-            })  # fmt: skip
+            fewer = pct_fewer(mode_ks, ks["baseline"], budget) if mode != "baseline" else NO_COMPARISON
+            rows.append({"target": target, "mode": mode, "K": mode_ks, **fewer.row_fields()})
     commits = sorted({str(r.get("commit")) for rs in records.values() for r in rs})
     return {"scenario": any_record["scenario"], "compare_dir": str(compare_dir), "budget": budget,
             "smooth": smooth, "commits": commits, "rows": rows}  # fmt: skip

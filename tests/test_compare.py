@@ -252,6 +252,7 @@ def test_target_sweep_rescores_stored_curves(tmp_path):
     record("repaint", 1, [2, 2, 2, 2])
     rows = {(r["target"], r["mode"]): r for r in sweep(tmp_path, [2.0, 3.0])["rows"]}
     assert rows[(2.0, "baseline")]["K"] == [6, 6] and rows[(2.0, "repaint")]["K"] == [4, 2]
+    assert rows[(2.0, "baseline")]["pct_fewer"] is None and rows[(2.0, "baseline")]["pct_fewer_kind"] is None
     assert rows[(2.0, "repaint")]["pct_fewer"] == pytest.approx(50.0)  # 1 - 3 / 6
     # at 3 the baseline's seed 1 and REPAINT's seed 1 never get there: misses on both sides
     assert rows[(3.0, "baseline")]["K"] == [8, None] and rows[(3.0, "repaint")]["K"] == [4, None]

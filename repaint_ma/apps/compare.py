@@ -166,14 +166,19 @@ def check_record(path: Path, settings: dict[str, Any], smooth: int) -> None:
     diff = changed_keys(stored, settings)
     if diff and set(diff) == {"train.target_score"} and settings["train.target_score"] is not None:
         target = settings["train.target_score"]
-        curve = record["curve"]
-        record["K"] = iterations_to_target(curve["iteration"], curve["score"], target, smooth)
+        record["K"] = record_k(record, target, smooth)
         record.setdefault("target_rescored_from", stored["train.target_score"])
         record["settings"] = {**stored, "train.target_score": target}
         _write_json(path, record)
     elif diff:
         shown = "; ".join(f"{k}: {old!r} here, {new!r} now" for k, (old, new) in diff.items())
         raise UsageError(f"{path}: made with other settings ({shown}); use another --out, or remove it to re-run")
+
+
+def record_k(record: dict[str, Any], target: float, smooth: int) -> int | None:
+    """K of a run record at ``target``, from its stored curve (the target does not change training)."""
+    curve = record["curve"]
+    return iterations_to_target(curve["iteration"], curve["score"], target, smooth)
 
 
 def _run_scenario(sc: Scenario, mode: str, seed: int) -> Scenario:
@@ -291,6 +296,10 @@ class Fewer:
     hi: float | None
     kind: str | None
 
+    def row_fields(self) -> dict[str, Any]:
+        """The table row's ``pct_fewer*`` fields (what ``format_fewer`` reads)."""
+        return {"pct_fewer": self.pct, "pct_fewer_lo": self.lo, "pct_fewer_hi": self.hi, "pct_fewer_kind": self.kind}
+
 
 NO_COMPARISON = Fewer(None, None, None, None)  # the baseline's own row, or a compare without baseline runs
 
@@ -336,8 +345,7 @@ def table_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({
             "mode": mode, "label": MODE_LABELS[mode], "K": data["K"], "K_mean": mean, "K_std": std,
             "never_reached": missed, "seeds": len(data["K"]),
-            "pct_fewer": fewer.pct, "pct_fewer_lo": fewer.lo, "pct_fewer_hi": fewer.hi,
-            "pct_fewer_kind": fewer.kind,
+            **fewer.row_fields(),
             "final_mean": float(np.mean(scores)) if scores else None,
             "final_std": float(np.std(scores)) if scores else None,
             "wall_s": float(np.sum(data["wall_s"])),
