@@ -49,7 +49,18 @@ def atomic_write(path: str | Path, write: Callable[[BinaryIO], Any]) -> None:
             Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):
             raise WriteError(f"{path}: cannot write ({err.strerror or err}); the file as it was is kept") from None
+        interrupt = _interrupt_behind(err)
+        if interrupt is not None:  # Ctrl-C mid-write, masked by the writer's clean-up error (torch.save's zip)
+            raise interrupt from None
         raise
+
+
+def _interrupt_behind(err: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt during whose handling ``err`` was raised, if any (``err`` itself excluded)."""
+    context = err.__context__
+    while context is not None and not isinstance(context, KeyboardInterrupt):
+        context = context.__context__
+    return context
 
 
 def atomic_save(obj: Any, path: str | Path) -> None:

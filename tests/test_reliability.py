@@ -123,6 +123,28 @@ def test_atomic_write_failure_keeps_the_old_file_and_leaves_no_temp_file(tmp_pat
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["record.json"]
 
 
+def test_ctrl_c_during_an_atomic_write_stays_a_ctrl_c_when_the_writer_fails_cleaning_up(tmp_path):
+    # torch.save's zip writer raises RuntimeError in its __exit__ when a Ctrl-C interrupted the write (seen in CI)
+    target = tmp_path / "checkpoint.pt"
+    target.write_text("old")
+
+    class ZipWriter:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64 vs 0")
+
+    def interrupted(f):
+        with ZipWriter():
+            f.write(b"partial")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, interrupted)
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
 def test_a_second_run_into_a_locked_run_dir_is_refused_naming_the_holder(tmp_path):
     run = tmp_path / "run"
     holder = subprocess.Popen(
