@@ -257,3 +257,32 @@ def test_target_sweep_rescores_stored_curves(tmp_path):
     # at 3 the baseline's seed 1 and REPAINT's seed 1 never get there: misses on both sides
     assert rows[(3.0, "baseline")]["K"] == [8, None] and rows[(3.0, "repaint")]["K"] == [4, None]
     assert rows[(3.0, "repaint")]["pct_fewer_kind"] == "undecidable"
+
+
+def test_diagnostic_runs_the_changed_setting_and_reads_the_row_at_its_target(tmp_path, monkeypatch):
+    import yaml
+
+    from benchmarks import diagnostic
+    from tests.tiny import TINY
+
+    monkeypatch.chdir(tmp_path)
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump({**TINY, "train": {**TINY["train"], "target_score": 5.0, "smooth": 2}}))
+    row = tmp_path / "row"
+    row.mkdir()
+    for mode, scores in (("baseline", [0.0, 6.0, 4.0]), ("repaint", [6.0, 6.0, 6.0])):
+        rec = {"curve": {"iteration": [1, 2, 3], "score": scores}, "final_score": scores[-1], "commit": "abc"}
+        (row / f"{mode}-seed0.json").write_text(json.dumps(rec))
+    (row / "baseline-seed1.json").write_text("{}")  # another seed: not read
+    res = diagnostic.diagnose(str(scenario), row, "baseline", 0, {"ppo.lr": 1.0e-3, "train.iterations": 2},
+                              "tiny-lr", "does lr matter?", ["beta", "loss_clip"])  # fmt: skip
+    written = json.loads((tmp_path / "results/diagnostics/tiny-lr.json").read_text())
+    assert written == json.loads(json.dumps(res))
+    assert "--set ppo.lr=0.001" in res["command"] and res["changed"] == {"ppo.lr": 1.0e-3, "train.iterations": 2}
+    assert res["curve"]["iteration"][-1] == 2 and len(res["metrics"]["loss_clip"]) == 2
+    assert res["metrics"]["beta"] == [0.0, 0.0]  # a baseline run has no policy term
+    # the row's own records of seed 0, K re-scored at the diagnostic's target 5 with the scenario's smooth 2
+    assert res["row_seed"] == {"baseline": {"K": 3, "final_score": 4.0, "commit": "abc"},
+                               "repaint": {"K": 1, "final_score": 6.0, "commit": "abc"}}  # fmt: skip
+    with pytest.raises(SystemExit, match=r"not metrics\.csv columns"):
+        diagnostic.diagnose(str(scenario), row, "baseline", 0, {}, "tiny-bad", "q", ["no_such_column"])
