@@ -11,6 +11,7 @@ Contract every registered env keeps (the learner relies on it):
 - observation spaces are ``Box`` or ``Dict({"observation": Box, "action_mask": Box(int8)})``;
   action spaces are ``Discrete``, ``MultiDiscrete`` or ``Box``;
 - ``render_mode`` is set (SuperSuit's vector wrappers read it);
+- ``step`` once ``agents`` is empty (the episode is over) raises ``envs.errors.ResetNeeded``;
 - ``infos[agent]`` keeps whatever the env's reward functions read, so that a transition can be
   relabelled under another reward (racing: ``infos[agent]["params"]``).
 

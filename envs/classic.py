@@ -8,6 +8,8 @@ import gymnasium as gym
 import numpy as np
 from pettingzoo import ParallelEnv
 
+from envs.errors import check_live
+
 
 class GymParallelEnv(ParallelEnv):
     """Wrap ``gymnasium.make(gym_id)`` as a ParallelEnv with the single agent ``agent_0``.
@@ -46,6 +48,7 @@ class GymParallelEnv(ParallelEnv):
         return {"agent_0": obs}, {"agent_0": info}
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        check_live(self.agents, type(self).__name__)
         obs, reward, terminated, truncated, info = self._env.step(actions["agent_0"])
         if terminated or truncated:
             self.agents = []

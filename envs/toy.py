@@ -16,7 +16,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from envs.errors import check_number
+from envs.errors import check_live, check_number
 
 
 class StaggeredEnv(ParallelEnv):
@@ -68,6 +68,7 @@ class StaggeredEnv(ParallelEnv):
         return {a: self._obs(a) for a in self.agents}, {a: {} for a in self.agents}
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        check_live(self.agents, type(self).__name__)
         self._t += 1
         rewards = {a: float(int(actions[a]) == self._target[a]) for a in self.agents}
         terms = {a: self._t >= self.lifetimes[self.possible_agents.index(a)] for a in self.agents}

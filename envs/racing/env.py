@@ -101,7 +101,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from envs.errors import EnvKwargError, check_number
+from envs.errors import EnvKwargError, check_live, check_number
 from envs.racing import rules
 from envs.racing.actions import MAX_SPEED, MAX_STEERING, Actions
 from envs.racing.bots import LaneBots, spread
@@ -410,6 +410,7 @@ class RacingEnv(ParallelEnv):
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Apply one action per live agent for 1/15 s (a waiting car stays put); bots move themselves."""
+        check_live(self.agents, type(self).__name__)
         cars = self._racing[: len(self.agents)]  # the live agents' cars, in their order
         waiting = self.hold[cars] > 0
         wait_list = waiting.tolist()

@@ -40,7 +40,7 @@ import numpy as np
 from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
-from envs.errors import EnvKwargError, check_number
+from envs.errors import EnvKwargError, check_live, check_number
 from envs.sc2.frame import SELF, Backend, Frame, Orders, Units
 from envs.sc2.interface import K_ALLIES, K_TARGETS, MOVE_STEP, Features
 from envs.sc2.units import minigame
@@ -145,6 +145,7 @@ class SC2Env(ParallelEnv):
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Order every live agent's unit, advance the backend one agent step, observe."""
+        check_live(self.agents, type(self).__name__)
         frame = self.backend.step(self._orders(actions, self._seen))
         live = self._join(frame)
         alive, before = set(live), set(self.agents)
@@ -182,8 +183,6 @@ class SC2Env(ParallelEnv):
         """Actions of the live agents -> orders for their units, decoded against the observation ``seen``
         they acted on (a masked choice is a no-op)."""
         agents = self.agents
-        if not agents:
-            return Orders()
         act = np.array([int(actions.get(a, 0)) for a in agents])
         rows = [seen.row[a] for a in agents]
         observed = {k: v[rows] for k, v in seen.seen.items()}
