@@ -84,15 +84,16 @@ max_resets                NUMBER_OF_RESETS                     None: no limit (0
 
 ``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps, "time": seconds
 since the start (waits included), "resets", "penalty_s", "status"}; the reward is ``reward(params)`` (on a
-deep copy), so any reward can be recomputed from the stored params. The params follow DeepRacer's simulator key
-by key (``params``: a table of every key, its rule in the simulator and ours); the observation's speed and
-progress are the measured ones (params ``measured_speed``, ``race_progress``), not DeepRacer's ``speed``
-(commanded) and ``progress`` (per lap).
+deep copy; a built-in reward only reads them), so any reward can be recomputed from the stored params. The params
+follow DeepRacer's simulator key by key (``params``: a table of every key, its rule in the simulator and ours); the
+observation's speed and progress are the measured ones (params ``measured_speed``, ``race_progress``), not
+DeepRacer's ``speed`` (commanded) and ``progress`` (per lap).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import fields
 from typing import Any
@@ -366,15 +367,15 @@ class RacingEnv(ParallelEnv):
         self.steering = np.zeros(n_total)  # commanded, degrees
         self.command_speed = np.zeros(n_total)  # commanded, m/s
         self.steps = 0
-        self.hold = np.zeros(self.n_cars, dtype=int)  # steps left of each car's penalty wait
+        self.hold = [0] * self.n_cars  # steps left of each car's penalty wait
         self.hold_pose = np.zeros((self.n_cars, 3))
-        self.penalty_s = np.zeros(self.n_cars)
+        self.penalty_s = [0.0] * self.n_cars
         self.progress = Progress(self.track.length, np.concatenate([arcs, self.bots.arcs % self.track.length]),
                                  self.laps, self.track.closed)  # fmt: skip
         place = self._place()
         self.counters = rules.Counters(self._state.xy[: self.n_cars])
-        self._last_lateral = place.lateral[: self.n_cars].copy()
-        obs, infos, _ = self._observe(place, np.zeros(self.n_cars, dtype=bool))
+        self._last_lateral = place.lateral[: self.n_cars].tolist()  # each car's the step before
+        obs, infos, _ = self._observe(place, [False] * self.n_cars)
         for agent, info in infos.items():
             info.update(status="in_progress", resets=dict(self.resets[agent]), penalty_s=0.0)
         return obs, infos
@@ -411,10 +412,9 @@ class RacingEnv(ParallelEnv):
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Apply one action per live agent for 1/15 s (a waiting car stays put); bots move themselves."""
         check_live(self.agents, type(self).__name__)
-        cars = self._racing[: len(self.agents)]  # the live agents' cars, in their order
-        waiting = self.hold[cars] > 0
-        wait_list = waiting.tolist()
-        for agent, car, wait in zip(self.agents, cars.tolist(), wait_list, strict=True):
+        cars = self._racing[: len(self.agents)].tolist()  # the live agents' cars, in their order
+        wait_list = [self.hold[car] > 0 for car in cars]
+        for agent, car, wait in zip(self.agents, cars, wait_list, strict=True):
             if wait:
                 self.steering[car] = self.command_speed[car] = 0.0
                 self.world.place(car, *self.hold_pose[car])
@@ -426,42 +426,41 @@ class RacingEnv(ParallelEnv):
             self.bots.step()
         self.world.step(self._bot_poses())
         self.steps += 1
-        if any(wait_list):
-            self.hold[cars] -= waiting
-            for car in cars[waiting & (self.hold[cars] == 0)].tolist():  # its wait is over
-                self._ghost(car, False)
+        for car, wait in zip(cars, wait_list, strict=True):
+            if wait:
+                self.hold[car] -= 1
+                if not self.hold[car]:  # its wait is over
+                    self._ghost(car, False)
 
         place = self._place()
         crashed, hit = self._crashes(place, wait_list)
         obs, infos, params = self._observe(place, crashed)
         k = len(cars)
-        last_s = self.progress.previous_s[:k].tolist()  # the front points' arc lengths the step before
-        immobilized, reversed_ = self.counters.update(cars, self._state.xy[:k], self.progress.gained[:k], ~waiting)
-        finished = self.progress.laps(cars) >= self.laps
-        flags = np.array([crashed, ~place.any_wheel_on[:k], immobilized, reversed_]) & ~(finished | waiting)
-        causes = [""] * k  # each agent's first cause in CAUSES' order
-        if np.count_nonzero(flags):  # (cheaper than flags.any() on a few elements)
-            first, caused = flags.argmax(axis=0).tolist(), flags.any(axis=0).tolist()
-            causes = [rules.CAUSES[j] if any_ else "" for j, any_ in zip(first, caused, strict=True)]
+        last_s = self.progress.previous_s  # the front points' arc lengths the step before
+        running = [not wait for wait in wait_list]
+        immobilized, reversed_ = self.counters.update(cars, self._state.xy[:k], self.progress.gained[:k], running)
+        on_track = place.any_wheel_on[:k].tolist()
         rewards, terminations, truncations = {}, {}, {}
         truncated = self.steps >= self.max_steps
-        for i, (agent, p, car, wait, done, cause) in enumerate(
-            zip(self.agents, params, cars.tolist(), wait_list, finished.tolist(), causes, strict=True)
-        ):
+        for i, (agent, p, car, wait) in enumerate(zip(self.agents, params, cars, wait_list, strict=True)):
+            done = infos[agent]["laps"] >= self.laps
+            flags = (crashed[i], not on_track[i], immobilized[i], reversed_[i])  # in CAUSES' order
+            cause = "" if done or wait else next(itertools.compress(rules.CAUSES, flags), "")
             rewards[agent] = 0.0 if wait else self.reward_fn(p, copy_deepracer_params)
             out = bool(cause) and not self._reset(agent, i, cause, last_s[i], hit[i], place)
             status = cause or ("lap_complete" if done else "pause" if wait else "in_progress")
-            infos[agent].update(status=status, resets=dict(self.resets[agent]), penalty_s=float(self.penalty_s[car]))
+            infos[agent].update(status=status, resets=dict(self.resets[agent]), penalty_s=self.penalty_s[car])
             terminations[agent] = out or done
             truncations[agent] = truncated
-        self._last_lateral[cars] = place.lateral[:k]
+        for car, lateral in zip(cars, place.lateral[:k].tolist(), strict=True):
+            self._last_lateral[car] = lateral
         ended = [a for a in self.agents if terminations[a] or truncations[a]]
         if ended:
             self._retire(ended)
         return obs, rewards, terminations, truncations, infos
 
-    def _crashes(self, place: Placement, waiting: list[bool]) -> tuple[np.ndarray, list[int]]:
-        """Which live agents crashed (bool array) and into what (a box's index, ``HIT_WALL`` or ``HIT_CAR``); holds
+    def _crashes(self, place: Placement, waiting: list[bool]) -> tuple[list[bool], list[int]]:
+        """Which live agents crashed and into what (a box's index, ``HIT_WALL`` or ``HIT_CAR``); holds
         the bots when one ran into a learning car from behind (``rules`` module docstring)."""
         k = len(waiting)
         crashed, hit = [False] * k, [HIT_CAR] * k
@@ -476,7 +475,7 @@ class RacingEnv(ParallelEnv):
                     crashed[i] = True
                 elif self.racing[other] >= self.n_cars:
                     self.bots.hold()
-        return np.array(crashed), hit
+        return crashed, hit
 
     def _reset(self, agent: str, i: int, cause: str, last_s: float, hit: int, place: Placement) -> bool:
         """Reset agent ``agent`` (row ``i``) for ``cause`` where the race allows (``rules``); False when its
@@ -494,9 +493,9 @@ class RacingEnv(ParallelEnv):
         elif cause == "crashed" and hit >= 0:  # from where it hit the box
             pose = rules.reset_pose(self.track, float(place.front_s[i]), float(place.lateral[i]), *boxes)
         else:  # from where it was the step before
-            pose = rules.reset_pose(self.track, last_s, float(self._last_lateral[car]), *boxes)
+            pose = rules.reset_pose(self.track, last_s, self._last_lateral[car], *boxes)
         self.world.place(car, *pose)
-        self.counters.clear(car, np.array(pose[:2]))
+        self.counters.clear(car, pose[0], pose[1])
         self.hold[car], self.hold_pose[car] = self.hold_steps[cause], pose
         self.penalty_s[car] += self.hold_steps[cause] / CONTROL_HZ
         if self.hold[car]:
@@ -514,7 +513,7 @@ class RacingEnv(ParallelEnv):
         self.agents = [a for a in self.agents if a not in agents]
         self._set_racing([car for car in self.racing if car not in cars] if self.agents else [])
 
-    def _observe(self, place: Placement, crashed: np.ndarray) -> tuple[dict, dict, list]:
+    def _observe(self, place: Placement, crashed: list[bool]) -> tuple[dict, dict, list]:
         """Update progress (of every racing car); observations, infos and params of the live agents (``crashed``:
         one per agent)."""
         state, racing, k = self._state, self._racing, len(self.agents)

@@ -134,6 +134,7 @@ race_progress                 percent of the race   (none)                      
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,11 +164,6 @@ MEASURED_KEYS = ("measured_speed", "race_progress")
 PARAM_KEYS = DEEPRACER_KEYS + MEASURED_KEYS
 
 
-def wrap_angle(a: np.ndarray) -> np.ndarray:
-    """Angles wrapped to [-pi, pi)."""
-    return (a + np.pi) % (2 * np.pi) - np.pi
-
-
 @dataclass
 class Placement:
     """Where k cars are relative to the track (all arrays have k rows).
@@ -190,29 +186,35 @@ class Placement:
 
 
 def place_on_track(track: Track, xy: np.ndarray, yaw: np.ndarray) -> Placement:
-    """Project the cars' centres and front points on the track and judge their wheels, vectorised over cars.
+    """Project the cars' centres and front points on the track and judge their wheels.
 
     The wheels sit at +-``_HALF_BASE`` along and +-``_HALF_TRACK`` across the car from its
     centre, so with heading error e to the track direction their offsets along the track normal
     span +-(_HALF_BASE |sin e| + _HALF_TRACK |cos e|) around the centre's lateral offset (taken
     at the centre's segment: exact on straights, a few mm off on a 2 m curve). All wheels are on
     the track when that span lies between the borders; none is when it lies wholly beyond one.
+    One projection for all points; the per-car rest in Python floats (a few cars: cheaper than
+    NumPy calls on k-element arrays, and the same IEEE operations).
     """
     k = len(xy)
-    points = np.concatenate([xy, xy])  # the centres, then the front points
-    points[k:, 0] += FRONT_OFFSET * np.cos(yaw)
-    points[k:, 1] += FRONT_OFFSET * np.sin(yaw)
+    centres, yaws = xy.tolist(), yaw.tolist()
+    fronts = [[x + FRONT_OFFSET * math.cos(a), y + FRONT_OFFSET * math.sin(a)]
+              for (x, y), a in zip(centres, yaws, strict=True)]  # fmt: skip
+    points = np.array(centres + fronts, dtype=float).reshape(2 * k, 2)
     seg, s, lateral = track.project(points)
-    seg, front_seg, s, front_s, lateral, front_lateral = seg[:k], seg[k:], s[:k], s[k:], lateral[:k], lateral[k:]
-    error = wrap_angle(yaw - track.seg_angle[seg])
-    spread = _HALF_BASE * abs(np.sin(error)) + _HALF_TRACK * abs(np.cos(error))
-    low, high = lateral - spread, lateral + spread  # the wheels' span across the track
-    left, right = track.half_left[seg], track.half_right[seg]
-    minus_right = -right
-    all_on = (high <= left) & (low >= minus_right)
-    any_on = (low <= left) & (high >= minus_right)
-    half_width = np.where(lateral > 0, left, right)
-    return Placement(seg, s, lateral, half_width, error, all_on, any_on, points[k:], front_seg, front_s, front_lateral)
+    error, half_width, all_on, any_on = [], [], [], []
+    for a, i, off in zip(yaws, seg[:k].tolist(), lateral[:k].tolist(), strict=True):
+        angle, left, right = track.seg_rows[i][:3]
+        e = (a - angle + math.pi) % (2 * math.pi) - math.pi  # wrapped to [-pi, pi)
+        spread = _HALF_BASE * abs(math.sin(e)) + _HALF_TRACK * abs(math.cos(e))
+        low, high = off - spread, off + spread  # the wheels' span across the track
+        error.append(e)
+        half_width.append(left if off > 0 else right)
+        all_on.append(high <= left and low >= -right)
+        any_on.append(low <= left and high >= -right)
+    floats, flags = np.array([error, half_width]), np.array([all_on, any_on], dtype=bool)
+    return Placement(seg[:k], s[:k], lateral[:k], floats[1], floats[0], flags[0], flags[1], points[k:], seg[k:],
+                     s[k:], lateral[k:])  # fmt: skip
 
 
 class Progress:
@@ -232,50 +234,48 @@ class Progress:
 
     def __init__(self, length: float, start_s: np.ndarray, laps: int, closed: bool = True) -> None:
         self.length, self.closed = length, closed
-        self.lap = np.full(len(start_s), length) if closed else length - start_s
-        self.race = laps * self.lap
-        self.last_s = start_s.astype(float).copy()
-        self.travelled = np.zeros(len(start_s))
-        self.best = np.zeros(len(start_s))
+        # per car, as Python floats (a step updates a few cars: cheaper than NumPy calls on k-element arrays)
+        self.lap = [length] * len(start_s) if closed else (length - start_s).tolist()
+        self.race = [laps * lap for lap in self.lap]
+        self.last_s = start_s.astype(float).tolist()
+        self.travelled = [0.0] * len(start_s)
+        self.best = [0.0] * len(start_s)
         # kept by update() from ``best``
-        self._laps, self._percent, self._lap_percent = (
-            np.zeros(len(start_s)),
-            np.zeros(len(start_s)),
-            np.zeros(len(start_s)),
-        )
-        self.previous_s = self.gained = np.zeros(0)  # of the last update's cars: arc length before, travel gained
+        self._laps, self._percent, self._lap_percent = [0.0] * len(start_s), [0.0] * len(start_s), [0.0] * len(start_s)
+        self.previous_s: list[float] = []  # of the last update's cars: arc length before
+        self.gained: list[float] = []  # and travel gained
 
     def update(self, cars: np.ndarray, s: np.ndarray) -> None:
         """Record new arc lengths ``s`` of the cars with indices ``cars``."""
-        lap, last_s, travelled = self.lap[cars], self.last_s[cars], self.travelled[cars]
-        delta = s - last_s
-        if self.closed:
-            delta = (delta + self.length / 2) % self.length - self.length / 2
-        now = travelled + delta
-        best = np.maximum(self.best[cars], now)
-        laps = np.floor(best / lap + 1e-9)
-        fraction = best / self.race[cars]
-        percent = 100.0 * fraction
-        percent[fraction + 1e-9 >= 1.0] = 100.0
-        lap_percent = 100.0 * (now - laps * lap) / lap
-        lap_percent[laps > self._laps[cars]] = 100.0
-        self.last_s[cars], self.travelled[cars], self.best[cars] = s, now, best
-        self._laps[cars], self._percent[cars], self._lap_percent[cars] = laps, percent, lap_percent
-        self.previous_s, self.gained = last_s, now - travelled
+        half, self.previous_s, self.gained = self.length / 2, [], []
+        for car, now_s in zip(cars.tolist(), s.tolist(), strict=True):
+            last_s, travelled, lap = self.last_s[car], self.travelled[car], self.lap[car]
+            delta = now_s - last_s
+            if self.closed:
+                delta = (delta + half) % self.length - half
+            now = travelled + delta
+            best = max(self.best[car], now)
+            laps = float(math.floor(best / lap + 1e-9))
+            fraction = best / self.race[car]
+            self._percent[car] = 100.0 if fraction + 1e-9 >= 1.0 else 100.0 * fraction
+            self._lap_percent[car] = 100.0 if laps > self._laps[car] else 100.0 * (now - laps * lap) / lap
+            self.last_s[car], self.travelled[car], self.best[car], self._laps[car] = now_s, now, best, laps
+            self.previous_s.append(last_s)
+            self.gained.append(now - travelled)
 
     def percent(self, cars: np.ndarray) -> np.ndarray:
         """Progress of the race (all laps), 0-100: the furthest point reached; exactly 100 once ``laps``
         counts the race complete."""
-        return self._percent[cars]
+        return np.array([self._percent[car] for car in cars.tolist()])
 
     def lap_percent(self, cars: np.ndarray) -> np.ndarray:
         """DeepRacer's ``progress``: percent of the current lap, below 0 behind the car's start, 100 on a lap's
         last step."""
-        return self._lap_percent[cars]
+        return np.array([self._lap_percent[car] for car in cars.tolist()])
 
     def laps(self, cars: np.ndarray) -> np.ndarray:
         """Completed laps: floor(best / lap), within 1e-9 of a whole lap counting as one."""
-        return self._laps[cars].astype(int)
+        return np.array([int(self._laps[car]) for car in cars.tolist()], dtype=int)
 
 
 @dataclass
@@ -326,7 +326,7 @@ class Cars:
     speed: np.ndarray  # commanded, m/s
     progress: np.ndarray  # DeepRacer's per-lap progress
     race_progress: np.ndarray
-    crashed: np.ndarray  # bool
+    crashed: np.ndarray | list[bool]  # bool
 
 
 def _complex(xy: np.ndarray) -> np.ndarray:
@@ -394,11 +394,14 @@ def _object_params(track: Track, cars: Cars, objects: Objects, bot_speed: float 
     return out
 
 
-def _track_width(track: Track, seg: np.ndarray, s: np.ndarray) -> np.ndarray:
+def _track_width(track: Track, seg: np.ndarray, s: np.ndarray) -> list[float]:
     """The waypoints' widths interpolated along each car's segment at arc length ``s``."""
-    fraction = np.maximum((s - track.arc[seg]) / track.seg_len[seg], 0.0)
-    np.minimum(fraction, 1.0, out=fraction)
-    return (1 - fraction) * track.width[seg] + fraction * track.width[(seg + 1) % len(track.width)]
+    widths = []
+    for i, at in zip(seg.tolist(), s.tolist(), strict=True):
+        arc, length, start, end = track.seg_rows[i][3:]
+        fraction = min(max((at - arc) / length, 0.0), 1.0)
+        widths.append((1 - fraction) * start + fraction * end)
+    return widths
 
 
 def copy_deepracer_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -422,24 +425,23 @@ def deepracer_params(
     ``bot_speed``: the bots' speed in a race with bots, else None. ``track`` is the track as driven
     (``Track.reversed()`` in a reverse race).
     """
-    place = cars.place
-    front_s, front_lateral = place.front_s, place.front_lateral
-    numbers = np.array([
-        place.front_xy[:, 0], place.front_xy[:, 1], np.degrees(cars.state.yaw), abs(front_lateral), front_s,
-        cars.progress, cars.speed, cars.steering, _track_width(track, place.front_seg, front_s), cars.state.speed,
-        cars.race_progress,
-    ]).T.tolist()  # fmt: skip
-    flags = np.array([front_lateral > 0, place.all_wheels_on, place.any_wheel_on, cars.crashed]).T.tolist()
+    place, state = cars.place, cars.state
+    columns = (  # per car, as Python values (cheaper than NumPy tables for a few cars)
+        place.front_xy.tolist(), state.yaw.tolist(), place.front_lateral.tolist(), place.front_s.tolist(),
+        place.front_seg.tolist(), _track_width(track, place.front_seg, place.front_s), cars.progress.tolist(),
+        cars.speed.tolist(), cars.steering.tolist(), state.speed.tolist(), cars.race_progress.tolist(),
+        place.all_wheels_on.tolist(), place.any_wheel_on.tolist(), [bool(crash) for crash in cars.crashed],
+    )  # fmt: skip
     out = _object_params(track, cars, objects, bot_speed)
     time = steps / CONTROL_HZ
-    for params, (x, y, heading, off, along, prog, speed, steer, width, measured, race), (left, all_on, any_on, crash),\
-            seg in zip(out, numbers, flags, place.front_seg.tolist(), strict=True):  # fmt: skip
+    for params, (x, y), yaw, lateral, along, seg, width, prog, speed, steer, measured, race, all_on, any_on, crash \
+            in zip(out, *columns, strict=True):  # fmt: skip
         params.update({
             "all_wheels_on_track": all_on,
             "x": x,
             "y": y,
-            "heading": heading,
-            "distance_from_center": off,
+            "heading": math.degrees(yaw),  # (NumPy's degrees: the same product)
+            "distance_from_center": abs(lateral),
             "projection_distance": along,
             "progress": prog,
             "steps": float(steps),
@@ -449,7 +451,7 @@ def deepracer_params(
             "track_length": track.length,
             "waypoints": list(track.waypoint_list),
             "closest_waypoints": [seg, seg + 1],
-            "is_left_of_center": left,
+            "is_left_of_center": lateral > 0,
             "is_reversed": track.reverse,
             "is_crashed": crash,
             "is_offtrack": not any_on,

@@ -7,7 +7,8 @@ a callable, and returns a ``CheckedReward`` that turns any failure of the user's
 
 As in DeepRacer's simulator (simapp agent_ctrl/rollout_agent_ctrl.py ``_judge_action_at_run_phase``), every reward
 function gets a deep copy of ``params`` on every call, so nothing it does to the dict (a ``del params['waypoints']``)
-reaches the env or its other readers (a ``PurePursuit`` policy reading ``env.params``); and a reward outside
+reaches the env or its other readers (a ``PurePursuit`` policy reading ``env.params``; the built-ins, which only
+read the dict, get it uncopied); and a reward outside
 [-1e5, 1e5], like a non-finite one, stops the run with an error naming the reward.
 
 A reward file is code and runs with the user's rights (as in DeepRacer): trusted by design. It is bounded,
@@ -178,10 +179,11 @@ class CheckedReward:
         spec = os.fspath(spec) if isinstance(spec, os.PathLike) else spec
         self.spec, self.timeout_s = spec, timeout_s
         self.user_file = False  # a user's file gets a time limit per call
+        self.read_only = False  # a built-in only reads its params: it gets them uncopied
         if callable(spec):
             self.fn, self.source = spec, getattr(spec, "__name__", repr(spec))
         elif spec in REWARDS:
-            self.fn, self.source = REWARDS[spec], f"built-in reward {spec!r}"
+            self.fn, self.source, self.read_only = REWARDS[spec], f"built-in reward {spec!r}", True
         elif ".py" in spec:
             self.fn, self.source, self.user_file = _load_file(spec, timeout_s), f"reward file {spec}", True
         else:
@@ -191,14 +193,14 @@ class CheckedReward:
             )
 
     def __call__(self, params: Params, copy: Callable[[Params], Params] = copy_params) -> float:
-        """The reward for one step's params (the function gets a deep copy, made by ``copy``), a finite float
-        within +-1e5."""
+        """The reward for one step's params (the function gets a deep copy, made by ``copy``; a built-in, which only
+        reads them, the params themselves), a finite float within +-1e5."""
         try:
             if self.user_file and self.timeout_s > 0:  # built-ins and callables: unbounded
                 with _time_limit(self.timeout_s, f"{self.source}: a call"):
                     value = self.fn(copy(params))
             else:
-                value = self.fn(copy(params))
+                value = self.fn(params if self.read_only else copy(params))
         except RewardFunctionError:
             raise
         except KeyError as err:

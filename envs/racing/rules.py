@@ -40,33 +40,38 @@ RESET_BEHIND = 1.0  # DEFAULT_RESET_BEHIND_DIST
 
 
 class Counters:
-    """The immobilized and reversed counts of each learning car (vectorised over cars)."""
+    """The immobilized and reversed counts of each learning car (Python numbers per car: a step counts a few)."""
 
     def __init__(self, xy: np.ndarray) -> None:
-        self.last_x, self.last_y = xy[:, 0].astype(float), xy[:, 1].astype(float)
-        self.still = np.zeros(len(xy), dtype=int)  # steps in a row at rest
-        self.back = np.zeros(len(xy), dtype=int)  # steps in a row losing progress
+        self.last_x, self.last_y = xy[:, 0].astype(float).tolist(), xy[:, 1].astype(float).tolist()
+        self.still = [0] * len(xy)  # steps in a row at rest
+        self.back = [0] * len(xy)  # steps in a row losing progress
 
     def update(
-        self, cars: np.ndarray, xy: np.ndarray, delta: np.ndarray, running: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, cars: list[int], xy: np.ndarray, delta: list[float], running: list[bool]
+    ) -> tuple[list[bool], list[bool]]:
         """Count this step of the cars ``cars`` (positions ``xy``, arc-length change ``delta``; a car not
-        ``running`` waits out a penalty and counts 0); returns (immobilized, reversed) bool arrays. A
-        count starts again from 0 when its rule fires, as the simulator's does."""
-        x, y = xy[:, 0], xy[:, 1]
-        moved = np.hypot(x - self.last_x[cars], y - self.last_y[cars])
-        self.last_x[cars], self.last_y[cars] = x, y
-        still = (self.still[cars] + 1) * (running & (moved <= STILL_DISTANCE))
-        back = (self.back[cars] + 1) * (running & (delta < 0))
-        immobilized, reversed_ = still >= STILL_STEPS, back >= REVERSE_STEPS
-        still[immobilized] = back[reversed_] = 0
-        self.still[cars], self.back[cars] = still, back
+        ``running`` waits out a penalty and counts 0); returns (immobilized, reversed) bools. A count starts
+        again from 0 when its rule fires, as the simulator's does."""
+        x, y = xy[:, 0].tolist(), xy[:, 1].tolist()
+        dx = [xi - self.last_x[car] for car, xi in zip(cars, x, strict=True)]
+        dy = [yi - self.last_y[car] for car, yi in zip(cars, y, strict=True)]
+        moved = np.hypot(dx, dy).tolist()  # (NumPy's hypot: math.hypot may differ in the last bit)
+        immobilized, reversed_ = [], []
+        for car, xi, yi, distance, gained, run in zip(cars, x, y, moved, delta, running, strict=True):
+            self.last_x[car], self.last_y[car] = xi, yi
+            still = self.still[car] + 1 if run and distance <= STILL_DISTANCE else 0
+            back = self.back[car] + 1 if run and gained < 0 else 0
+            immobilized.append(still >= STILL_STEPS)
+            reversed_.append(back >= REVERSE_STEPS)
+            self.still[car] = 0 if immobilized[-1] else still
+            self.back[car] = 0 if reversed_[-1] else back
         return immobilized, reversed_
 
-    def clear(self, car: int, xy: np.ndarray) -> None:
-        """Start car ``car``'s counts again from ``xy`` (after a reset)."""
+    def clear(self, car: int, x: float, y: float) -> None:
+        """Start car ``car``'s counts again from (``x``, ``y``) (after a reset)."""
         self.still[car] = self.back[car] = 0
-        self.last_x[car], self.last_y[car] = xy
+        self.last_x[car], self.last_y[car] = x, y
 
 
 def ahead(s: np.ndarray, other: np.ndarray, length: float, closed: bool) -> np.ndarray:

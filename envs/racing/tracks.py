@@ -98,6 +98,9 @@ class Track:
     lanes: np.ndarray = field(init=False)  # (2, N) signed lateral offset of the inner (0) and outer (1) lane
     # DeepRacer's params['waypoints']: the centre points, on a loop with waypoint 0 again at the end
     waypoint_list: list[tuple[float, float]] = field(init=False)
+    # per segment, as Python floats for the per-point scalar code (``project``, ``params``): seg_angle,
+    # half_left, half_right, arc, seg_len, and the widths at its two ends
+    seg_rows: list[tuple[float, ...]] = field(init=False)
 
     def __post_init__(self) -> None:
         c = self.waypoints[:, 0:2]
@@ -123,6 +126,11 @@ class Track:
         side = np.where(inner_left, 1.0, -1.0)  # the inner border's side: +1 left
         self.lanes = np.stack([side * d_in / 2, -side * d_out / 2])
         self.waypoint_list = [(float(x), float(y)) for x, y in (np.vstack([c, c[:1]]) if self.closed else c)]
+        m = len(self.seg_len)
+        ends = np.arange(1, m + 1) % len(self.width)
+        columns = (self.seg_angle, self.half_left[:m], self.half_right[:m], self.arc, self.seg_len, self.width[:m],
+                   self.width[ends])  # fmt: skip
+        self.seg_rows = list(zip(*(column.tolist() for column in columns), strict=True))
 
     def reversed(self) -> Track:
         """The track driven against its waypoint order (the simulator's ``REVERSE_DIR``), ``reverse`` flipped: from
@@ -215,12 +223,12 @@ class Track:
         t = np.maximum(local.real, 0.0)
         np.minimum(t, self.seg_len, out=t)  # foot of the perpendicular
         seg = abs(local - t).argmin(axis=1)
-        rows = np.arange(len(points))
-        s = self.arc[seg] + t[rows, seg]
-        if self.closed:
-            s %= self.length
-        lateral = local.imag[rows, seg]
-        return seg, s, lateral
+        s, lateral = [], []
+        for i, j in enumerate(seg.tolist()):  # each point's values on its segment, in Python floats
+            along = self.seg_rows[j][3] + t.item(i, j)  # arc[j] + t
+            s.append(along % self.length if self.closed else along)
+            lateral.append(local.item(i, j).imag)
+        return seg, np.array(s), np.array(lateral)
 
     def point_at(self, s: float) -> tuple[float, float, float]:
         """Centre-line point (x, y) and direction (radians) at arc length ``s`` (within the
