@@ -129,6 +129,15 @@ def test_x_y_are_the_front_point_and_track_width_is_interpolated():
     assert params["projection_distance"] == pytest.approx(1.0)
     assert params["track_width"] == pytest.approx(0.7)  # halfway between 0.6 and 0.8
     assert params["closest_waypoints"] == [0, 1] and params["waypoints"] == [(0.0, 0.0), (2.0, 0.0), (4.0, 0.0)]
+    assert _alone(track, (0.36, 0.1))["track_width"] == pytest.approx(0.65)  # a quarter of the way: 0.6 + 0.05
+
+
+def test_half_width_is_the_border_on_the_cars_side():
+    rows = [(x, 0.0, x, 0.2, x, -0.4) for x in (0.0, 2.0, 4.0)]  # left border 0.2 m, right 0.4 m from the centre
+    track = Track("lopsided", np.array(rows), closed=False)
+    place = place_on_track(track, np.array([[1.0, 0.1], [1.0, -0.1]]), np.zeros(2))
+    assert place.half_width == pytest.approx([0.2, 0.4])
+    assert place.lateral == pytest.approx([0.1, -0.1])
 
 
 # -- objects: fixed length, order, closest, camera, speed and heading ---------------------------------------------
@@ -280,12 +289,25 @@ def test_the_envs_known_projections_are_the_tracks():
     assert (boxes.obstacles.s == s).all() and (boxes.obstacles.lateral == lateral).all()
 
 
-def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots():
-    def vandal(params):  # as a shared community reward file does at low speed
-        del params["waypoints"]
-        params["objects_location"].clear()
-        params["x"] = 1e9
-        return 1.0
+VANDAL = """
+def reward_function(params):  # as a shared community reward file does at low speed
+    del params["waypoints"]
+    params["objects_location"].clear()
+    params["x"] = 1e9
+    return 1.0
+"""
+
+
+@pytest.mark.parametrize("given_as", ["callable", "file"])
+def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots(given_as, tmp_path):
+    if given_as == "file":
+        vandal = tmp_path / "vandal.py"
+        vandal.write_text(VANDAL)
+        vandal = str(vandal)
+    else:
+        scope: dict = {}
+        exec(VANDAL, scope)
+        vandal = scope["reward_function"]
 
     env = envs.make("racing/multi-car", cars=1, bots=2, reward=vandal, max_steps=150)
     env.reset(seed=0)

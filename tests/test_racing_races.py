@@ -292,3 +292,19 @@ def test_a_car_waiting_its_penalty_is_driven_through():
     xs = [info["params"]["x"] for info in (infos["car_1"], infos["car_2"])]
     assert xs[1] > xs[0] + 0.5  # ... while car_2 drives through it
     assert set(statuses["car_2"]) == set(statuses["car_0"]) == {"in_progress"}
+
+
+def test_a_car_that_completes_the_race_off_the_track_completes_it():
+    env = single_car(actions=STOP_GO, laps=1, off_track="reset")
+    _, infos = env.reset(seed=0)
+    start = infos["car_0"]["params"]["projection_distance"]  # the front point's arc length
+    # carried round in quarters (each step's progress is the arc length gained, within half a lap), then
+    # past the finish line 1.5 m beside the track
+    for ahead, off in ((L / 4, 0.0), (L / 2, 0.0), (3 * L / 4, 0.0), (L + 0.3, 1.5)):
+        x, y, direction = OVAL.point_at(start + ahead - FRONT_OFFSET)
+        env.world.place(0, x - off * math.sin(direction), y + off * math.cos(direction), direction)
+        _, _, terminations, _, infos = env.step({"car_0": 0})
+    params = infos["car_0"]["params"]
+    assert params["is_offtrack"] and infos["car_0"]["laps"] == 1  # both on its last step: the finish counts
+    assert infos["car_0"]["status"] == "lap_complete" and terminations["car_0"]
+    assert sum(infos["car_0"]["resets"].values()) == 0 and infos["car_0"]["penalty_s"] == 0.0

@@ -10,6 +10,7 @@ import pytest
 import envs
 from envs.racing import PurePursuit, shipped_tracks, single_car
 from envs.racing.params import FRONT_OFFSET, Progress
+from envs.racing.rules import REVERSE_STEPS, STILL_STEPS, Counters
 
 # DeepRacer's car (tyres mu 0.5, four wheels driven at one speed) runs wide under pure pursuit in
 # the hairpin's 1.2 m bends at 2 m/s (its front 0.43 m off the centre, a wheel off); 0.14 m at 1.5
@@ -124,3 +125,15 @@ def test_a_completed_lap_is_exactly_100_percent():
     for k in range(1, 8):  # seven steps of 1/7 m add up to 0.99999999999999978
         progress.update(car, np.array([k / 7 % 1.0]))
     assert progress.laps(car)[0] == 1 and progress.percent(car)[0] == 100.0
+
+
+def test_a_count_starts_again_from_zero_when_its_rule_fires():
+    counters = Counters(np.zeros((1, 2)))
+    still, back = [], []
+    for _ in range(2 * max(STILL_STEPS, REVERSE_STEPS)):  # standing still and losing progress at once
+        immobilized, reversed_ = counters.update([0], np.zeros((1, 2)), [-0.01], [True])
+        still.append(immobilized[0])
+        back.append(reversed_[0])
+    assert [i + 1 for i, fired in enumerate(still) if fired] == [STILL_STEPS, 2 * STILL_STEPS]
+    assert [i + 1 for i, fired in enumerate(back) if fired] == [REVERSE_STEPS, 2 * REVERSE_STEPS]
+    assert counters.update([0], np.zeros((1, 2)), [-0.01], [False]) == ([False], [False])  # waiting counts 0

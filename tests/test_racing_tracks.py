@@ -131,6 +131,15 @@ def test_open_track_race_ends_at_the_end_line(tmp_path):
         single_car(track=_straight(tmp_path), laps=2)
 
 
+def test_arc_length_wraps_within_rounding_of_the_closing_point():
+    oval = load_track("oval")
+    first, back = oval.centre[0], oval.seg_dir[-1]  # waypoint 0; the last segment ends there
+    points = np.array([first - k * 1e-16 * back for k in range(1, 60)])  # on the last segment, a hair before its end
+    seg, s, _ = oval.project(points)
+    assert (seg == len(oval.centre) - 1).all()
+    assert ((s >= 0.0) & (s < oval.length)).all()  # arc[-1] + seg_len[-1] rounds to length: wrapped to 0
+
+
 def test_open_track_parallel_api(tmp_path):
     parallel_api_test(single_car(track=_straight(tmp_path, 12.0), max_steps=40), num_cycles=40)
 

@@ -195,12 +195,11 @@ class CheckedReward:
     def __call__(self, params: Params, copy: Callable[[Params], Params] = copy_params) -> float:
         """The reward for one step's params (the function gets a deep copy, made by ``copy``; a built-in, which only
         reads them, the params themselves), a finite float within +-1e5."""
+        given = params if self.read_only else copy(params)
+        bounded = self.user_file and self.timeout_s > 0  # built-ins and callables: unbounded
         try:
-            if self.user_file and self.timeout_s > 0:  # built-ins and callables: unbounded
-                with _time_limit(self.timeout_s, f"{self.source}: a call"):
-                    value = self.fn(copy(params))
-            else:
-                value = self.fn(params if self.read_only else copy(params))
+            with _time_limit(self.timeout_s, f"{self.source}: a call") if bounded else contextlib.nullcontext():
+                value = self.fn(given)
         except RewardFunctionError:
             raise
         except KeyError as err:
