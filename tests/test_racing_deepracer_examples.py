@@ -86,6 +86,13 @@ def _case(params, **overrides):
         ("stay_inside_two_borders", {"distance_from_center": 0.0, "all_wheels_on_track": False}, 1e-3),
         ("prevent_zig_zag", {"distance_from_center": 0.05, "steering_angle": -20.0}, 0.8),
         ("prevent_zig_zag", {"distance_from_center": 0.2, "steering_angle": 15.0}, 0.5),
+        ("distance_from_center", {"distance_from_center": 0.09}, 1.0),  # within 0.1 * 0.9
+        ("distance_from_center", {"distance_from_center": 0.45}, 0.5),  # on the border: 0.5 * 0.9
+        ("distance_from_center", {"distance_from_center": 0.46}, 1e-3),
+        ("steering_angle", {"steering_angle": -20.5}, 0.8),
+        ("steering_angle", {"steering_angle": 20.0}, 1.0),
+        ("track_width", {"distance_from_center": 0.39}, 1.0),  # 0.45 - 0.39 >= 0.05
+        ("track_width", {"distance_from_center": 0.41}, 1e-3),
         ("speed_threshold", {"speed": 0.5}, 0.5),
         ("speed_threshold", {"speed": 1.0}, 1.0),
         ("progress_steps", {"steps": 200.0, "progress": 70.0}, 11.0),  # 70 > 200 / 300 * 100

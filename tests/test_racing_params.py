@@ -22,7 +22,7 @@ from envs.racing.params import (
     place_on_track,
 )
 from envs.racing.physics import PARK_DISTANCE, CarState
-from envs.racing.rewards import copy_params, load_reward
+from envs.racing.rewards import REWARDS, copy_params, load_reward
 from envs.racing.tracks import Track, load_track
 
 # simapp bundle/markov/agent_ctrl/constants.py, RewardParam: every key the simulator passes
@@ -317,6 +317,20 @@ def test_a_reward_that_edits_params_changes_nothing_for_the_env_and_the_bots(giv
         params = infos["car_0"]["params"]
         assert "waypoints" in params and len(params["objects_location"]) == 2 and params["x"] < 100
     assert load_reward(vandal)(params) == 1.0 and "waypoints" in params
+
+
+@pytest.mark.parametrize("name", sorted(REWARDS))
+def test_a_built_in_reward_only_reads_its_params(name):
+    # built-ins get the env's params uncopied (CheckedReward.read_only): one that edited them would edit the infos
+    env = envs.make("racing/multi-car", cars=2, bots=1, reward=name, max_steps=40)
+    env.reset(seed=0)
+    driver = PurePursuit(env.actions, speed=2.0)
+    while env.agents:
+        *_, infos = env.step({agent: driver.act(env, agent) for agent in env.agents})
+        for info in infos.values():
+            before = copy_params(info["params"])
+            REWARDS[name](info["params"])
+            assert info["params"] == before
 
 
 def test_reverse_on_an_open_track_starts_at_its_end_line():

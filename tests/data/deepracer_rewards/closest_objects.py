@@ -3,7 +3,7 @@ import math
 
 def reward_function(params):
     """Example of rewarding the agent to stay inside two borders and penalizing getting too close to the objects
-    in front (the input parameters page's closest_objects / objects_location example)."""
+    in front (the Developer Guide's Example 4 as revised in 2021: the next object's distance from objects_location)."""
     all_wheels_on_track = params["all_wheels_on_track"]
     distance_from_center = params["distance_from_center"]
     track_width = params["track_width"]

@@ -1,5 +1,5 @@
 def reward_function(params):
-    """Example of using is_offtrack: a large penalty for leaving the track."""
+    """A large penalty for leaving the track (ours, in the guide's style: it has no is_offtrack example)."""
     if params["is_offtrack"]:
         reward = -10.0
     else:
