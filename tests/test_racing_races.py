@@ -108,6 +108,16 @@ def _drive_into_box(off_track: str) -> tuple[object, int, dict]:
     raise AssertionError("no crash")
 
 
+def test_a_start_near_a_box_moves_to_the_other_lane_in_training_only():
+    # the first box stands 2 % of the oval (0.49 m) past the start line, on the inner lane (+0.225 m)
+    for off_track, lateral in (("terminate", -0.225), ("reset", 0.0)):  # the simulator's evaluation keeps the start
+        env = single_car(race_type="object_avoidance", off_track=off_track)
+        env.reset(seed=0)
+        assert env.box_s[0] == pytest.approx(0.02 * L) and env.box_lateral[0] == pytest.approx(0.225)
+        _, _, offset = env.track.project(env._state.xy)
+        assert offset[0] == pytest.approx(lateral, abs=1e-6)
+
+
 def test_a_car_driving_into_a_box_crashes_and_restarts_behind_it_on_the_other_lane():
     env, step, infos = _drive_into_box("terminate")
     assert infos["car_0"]["status"] == "crashed" and infos["car_0"]["params"]["is_crashed"]
@@ -249,7 +259,43 @@ def test_max_resets_lets_that_many_resets_and_ends_at_the_next():
         *_, infos = env.step({"car_0": 0})
         steps += 1
     assert infos["car_0"]["resets"]["immobilized"] == 2 and infos["car_0"]["status"] == "immobilized"
-    assert steps == 45  # NUMBER_OF_RESETS 2: three times 15 steps at rest, no wait (IMMOBILIZED_PENALTY 0)
+    # NUMBER_OF_RESETS 2: three times 15 steps at rest; each reset pauses one step though IMMOBILIZED_PENALTY is 0
+    assert steps == 15 + 1 + 15 + 1 + 15 and infos["car_0"]["penalty_s"] == 0.0
+
+
+@pytest.mark.parametrize(("penalty", "pauses"), [(0.0, 1), (0.16, 3), (0.2, 3), (1.0, 15)])
+def test_a_reset_pauses_its_penalty_rounded_up_to_whole_steps_and_at_least_one(penalty, pauses):
+    # the simulator counts the penalty down by each step's sim time and leaves its pause phase once it is <= 0
+    env = single_car(actions=STOP_GO, off_track="reset", immobilized_penalty=penalty, max_steps=60)
+    env.reset(seed=0)
+    statuses, ghost = [], []
+    for _ in range(15 + pauses + 1):
+        *_, infos = env.step({"car_0": 0})
+        statuses.append(infos["car_0"]["status"])
+        ghost.append(0 in env._ghosts)  # off the collision list while it waits, only for a penalty above 0
+    assert statuses[14:] == ["immobilized"] + ["pause"] * pauses + ["in_progress"]
+    assert ghost[14:] == [penalty > 0] * pauses + [False] * 2
+    assert infos["car_0"]["penalty_s"] == penalty  # the penalty's seconds, not the steps waited
+
+
+def test_a_whole_number_of_steps_is_not_rounded_up_by_float_error():
+    assert 16.6 * 15 > 249  # 249.00000000000003
+    assert single_car(immobilized_penalty=16.6).hold_steps["immobilized"] == 249
+
+
+def test_done_condition_any_ends_every_cars_episode_with_the_first():
+    kwargs = {"cars": 2, "bots": 0, "start_positions": [3.0, 0.0], "max_steps": 100}
+    for done_condition, live_after in (("all", ["car_1"]), ("any", [])):
+        env = envs.make("racing/multi-car", done_condition=done_condition, **kwargs)
+        env.reset(seed=0)
+        hard_left = env.actions.encode(30.0, 3.0)  # car_0 leaves the track within a few steps, car_1 goes straight
+        while len(env.agents) == 2:
+            _, _, terminations, truncations, infos = env.step({"car_0": hard_left, "car_1": env.actions.encode(0, 1)})
+        assert infos["car_0"]["status"] == "off_track" and terminations["car_0"] and not truncations["car_0"]
+        assert env.agents == live_after
+        assert not terminations["car_1"] and truncations["car_1"] == (done_condition == "any")
+    with pytest.raises(EnvKwargError, match="done_condition"):
+        envs.make("racing/multi-car", done_condition="first")
 
 
 # -- reverse direction ----------------------------------------------------------------------------

@@ -37,15 +37,19 @@ Boxes and bots follow the simulator (``bots.spread``, ``bots.LaneBots``): placed
 start line (boxes from ``obstacle_gap`` percent of the track, bots from ``bot_gap`` metres), inner
 lane first and alternating, or at random with ``randomize_obstacles`` / ``randomize_bots`` (new
 places each reset); bots move at ``bot_speed`` on their lane, changing lanes with ``bot_lane_change``.
-A learning car that starts within 1 m of a box or bot starts on the other lane.
+In training (``off_track="terminate"``) a learning car that starts within 1 m of a box or bot starts on
+the other lane; in races it starts on its grid slot, as in the simulator's evaluation.
 
 Rules (``envs.racing.rules``, the simulator's): a car that is ``crashed`` (touching a box, a barrier
 wall or a car ahead of it), ``off_track`` (four wheels off), ``immobilized`` or ``reversed`` ends its
 episode (``off_track="terminate"``: DeepRacer's training). With ``off_track="reset"`` (races, the
 leaderboard) it is reset instead (``rules.reset_pose``) and waits there the cause's penalty
-seconds, actions ignored, reward 0, passing through other cars; ``infos[agent]["resets"]`` counts
-the resets by cause, ``infos[agent]["penalty_s"]`` their seconds; after ``max_resets`` resets (the
-simulator's ``NUMBER_OF_RESETS``; None: no limit) the next one ends the episode.
+seconds rounded up to whole steps, and at least one step (the simulator's pause phase), actions
+ignored, reward 0, passing through other cars while a penalty above 0 lasts; ``infos[agent]["resets"]``
+counts the resets by cause, ``infos[agent]["penalty_s"]`` their penalty seconds; after ``max_resets``
+resets (the simulator's ``NUMBER_OF_RESETS``; None: no limit) the next one ends the episode. With
+``done_condition="any"`` (the simulator's ``DONE_CONDITION`` default) the first car whose episode ends
+ends it for every car (the others are truncated); with ``"all"`` (ours) each car races on to its own end.
 ``infos[agent]["status"]`` is the simulator's episode status of the step: ``in_progress``,
 ``lap_complete``, ``pause`` (waiting) or the cause. A car that completes ``laps`` laps terminates.
 On an open track (``envs.racing.tracks``) the race is one run from the start to the end line:
@@ -56,6 +60,22 @@ line for the default time-trial start): reversing, zig-zagging over the line or 
 adds nothing (``params.Progress``), measured at the car's front point (DeepRacer's (x, y), 0.14 m ahead of
 its centre); the ``reversed`` rule counts the steps that this unwrapped distance falls. Cars whose episode ends
 leave ``agents`` and are parked far away; they stay in the other cars' ``objects_*`` params.
+
+Where we depart from the simulator (deepracer-simapp ``bundle/markov``, read against our rules):
+
+- No prepare phase: the simulator's first step of an episode ignores the action (reward 0, status
+  ``prepare``); ours acts from the first step, so counts and lap times run one step ahead of its.
+- Boxes keep ``obstacle_gap`` percent of the track every episode: the simulator converts the percent
+  to metres into the same variable at each reset (``obstacles_agent_ctrl.py``), so its gap shrinks
+  from the second episode on and its first box creeps onto the start line.
+- "Within 1 m of an object" wraps around the start line and counts boxes and bots; the simulator's
+  test (``rollout_agent_ctrl.py`` ``_get_closest_obj``) does not wrap and also counts learning cars.
+- A car hit from behind by another still gets its own off-track, reversed and immobilized checks that
+  step; the simulator skips them for that step.
+- Several learning cars start staggered either side of the centre line, car 0 to the left; the
+  simulator's evaluation puts car 0 on the outer lane and car 1 on the inner.
+- Lanes (boxes, bots, resets) are offset along each segment's normal, so they step by a few cm at
+  waypoints (up to 5.5 cm on reInvent2019); the simulator's lanes are splines.
 
 Our kwargs and the simulator's environment keys:
 
@@ -80,6 +100,7 @@ collision_penalty         COLLISION_PENALTY                    5.0 s (5.0 in eva
 reverse_penalty           REVERSE_PENALTY                      off_track_penalty (the same)
 immobilized_penalty       IMMOBILIZED_PENALTY                  0.0 s (0.0)
 max_resets                NUMBER_OF_RESETS                     None: no limit (0)
+done_condition            DONE_CONDITION                       "all" ("any")
 ========================  ===================================  =================================
 
 ``infos[agent]`` = {"params": the step's DeepRacer params, "laps": completed laps, "time": seconds
@@ -162,6 +183,8 @@ class RacingEnv(ParallelEnv):
         wall_margin: metres between the borders and the barrier walls.
         off_track: "terminate" (training) or "reset" (races): what the rules do (module docstring).
         max_resets: resets before the next cause ends the episode (None: no limit).
+        done_condition: "all" (each car's episode ends on its own) or "any" (the first car's end ends
+            every car's, the others truncated: the simulator's default).
     """
 
     def __init__(
@@ -203,6 +226,7 @@ class RacingEnv(ParallelEnv):
         wall_margin: float = 0.6,
         off_track: str = "terminate",
         max_resets: int | None = None,
+        done_condition: str = "all",
         render_mode: str | None = None,
         name: str = "racing_v0",
     ) -> None:
@@ -229,6 +253,8 @@ class RacingEnv(ParallelEnv):
             raise EnvKwargError("render_mode", f"expected None or 'rgb_array', got {render_mode!r}")
         if off_track not in ("terminate", "reset"):
             raise EnvKwargError("off_track", f"expected 'terminate' or 'reset', got {off_track!r}")
+        if done_condition not in ("all", "any"):
+            raise EnvKwargError("done_condition", f"expected 'all' or 'any', got {done_condition!r}")
         if not isinstance(reverse, bool):
             raise EnvKwargError("reverse", f"expected true or false, got {reverse!r}")
         if walls not in WALLS:
@@ -251,8 +277,13 @@ class RacingEnv(ParallelEnv):
         self.camera_size = DEFAULT_CAMERA if camera is True else (camera or None)
         self.start_positions = start_positions
         self.random_start, self.start_offset = random_start, start_offset
-        self.off_track, self.max_resets = off_track, max_resets
-        self.hold_steps = {cause: round(seconds * CONTROL_HZ) for cause, seconds in penalties.items()}
+        self.off_track, self.max_resets, self.done_condition = off_track, max_resets, done_condition
+        self.penalties = penalties
+        # steps a reset car waits: its penalty rounded up, and at least the step after the reset (the simulator
+        # counts the penalty down by the sim time of each step and always spends one step in its pause phase)
+        self.hold_steps = {
+            cause: max(1, math.ceil(seconds * CONTROL_HZ - 1e-9)) for cause, seconds in penalties.items()
+        }
         self.randomize_obstacles, self.obstacle_gap = randomize_obstacles, obstacle_gap
         self.bots = LaneBots(bots, bot_speed, bot_lane_change, tuple(lane_change_time), lane_change_distance,
                              bot_gap, randomize_bots, bot_penalty, 1.0 / CONTROL_HZ)  # fmt: skip
@@ -327,14 +358,16 @@ class RacingEnv(ParallelEnv):
         self.box_s, self.box_lateral = arcs, lateral
 
     def _place_cars(self, arcs: np.ndarray) -> None:
-        """The learning cars on their grid slots: on the lane away from a box or bot within 1 m
-        (``rules.start_pose``), else staggered either side of the centre line."""
+        """The learning cars on their grid slots, staggered either side of the centre line; in training, on the lane
+        away from a box or bot within 1 m instead (``rules.start_pose``: the simulator's evaluation does not move a
+        start)."""
         n_total = self.n_cars + self.n_bots
         stagger = 0.22 * self.track.width.min() if n_total > 1 else 0.0
         things_s = np.concatenate([self.box_s, self.bots.arcs % self.track.length])
         things_lateral = np.concatenate([self.box_lateral, self._bot_lateral])
+        training = self.off_track == "terminate"
         for car, s in enumerate(arcs.tolist()):
-            pose = rules.start_pose(self.track, s, things_s, things_lateral)
+            pose = rules.start_pose(self.track, s, things_s, things_lateral) if training else None
             if pose is None:
                 x, y, direction = self.track.point_at(s)
                 side = stagger * (1 if car % 2 == 0 else -1)
@@ -429,7 +462,7 @@ class RacingEnv(ParallelEnv):
         for car, wait in zip(cars, wait_list, strict=True):
             if wait:
                 self.hold[car] -= 1
-                if not self.hold[car]:  # its wait is over
+                if not self.hold[car] and car in self._ghosts:  # its wait is over
                     self._ghost(car, False)
 
         place = self._place()
@@ -455,6 +488,9 @@ class RacingEnv(ParallelEnv):
         for car, lateral in zip(cars, place.lateral[:k].tolist(), strict=True):
             self._last_lateral[car] = lateral
         ended = [a for a in self.agents if terminations[a] or truncations[a]]
+        if ended and self.done_condition == "any":  # one car's end is every car's: the others are cut short
+            truncations = {agent: cut or not terminations[agent] for agent, cut in truncations.items()}
+            ended = list(self.agents)
         if ended:
             self._retire(ended)
         return obs, rewards, terminations, truncations, infos
@@ -497,8 +533,8 @@ class RacingEnv(ParallelEnv):
         self.world.place(car, *pose)
         self.counters.clear(car, pose[0], pose[1])
         self.hold[car], self.hold_pose[car] = self.hold_steps[cause], pose
-        self.penalty_s[car] += self.hold_steps[cause] / CONTROL_HZ
-        if self.hold[car]:
+        self.penalty_s[car] += self.penalties[cause]
+        if self.penalties[cause] > 0:  # the simulator takes a car off the collision list only for a penalty
             self._ghost(car, True)
         return True
 

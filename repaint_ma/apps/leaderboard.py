@@ -8,8 +8,9 @@ values are the simulator's, see ``envs.racing.rules``):
   the trials see different starts while staying fixed from one command to the next. A car that
   crashes, leaves the track (all four wheels off), stands still (immobilized) or drives the wrong
   way (reversed) is reset (the env's ``off_track="reset"``) and waits its penalty seconds there
-  while the clock runs (off-track 2 s, crash 5 s, reversed 2 s, immobilized 0 s): its time includes
-  them. A run stops at the reset after ``MAX_RESETS`` resets or after ``--time-limit`` seconds.
+  while the clock runs (off-track 2 s, crash 5 s, reversed 2 s, immobilized 0 s: one step, the
+  simulator's pause): its time includes them. A run stops at the reset after ``MAX_RESETS`` resets
+  or after ``--time-limit`` seconds.
 - object-avoidance: the same with ``--obstacles`` boxes on the track, placed as the simulator does.
 - head-to-bot: the same with ``--bots`` bot cars on the track (the simulator's: on their lanes at
   ``--bot-speed``).
