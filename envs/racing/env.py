@@ -462,7 +462,7 @@ class RacingEnv(ParallelEnv):
         for car, wait in zip(cars, wait_list, strict=True):
             if wait:
                 self.hold[car] -= 1
-                if not self.hold[car] and car in self._ghosts:  # its wait is over
+                if not self.hold[car]:  # its wait is over
                     self._ghost(car, False)
 
         place = self._place()
@@ -539,6 +539,8 @@ class RacingEnv(ParallelEnv):
         return True
 
     def _ghost(self, car: int, on: bool) -> None:
+        if on == (car in self._ghosts):  # already so (a 0 s wait never took it off the collision list)
+            return
         self.world.ghost(car, on)
         (self._ghosts.add if on else self._ghosts.discard)(car)
 
